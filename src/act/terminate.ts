@@ -1,0 +1,69 @@
+// Ending one session: SIGTERM, wait up to `grace`, SIGKILL if it is still the same process.
+// kill, the identity check and the clock are parameters, so the escalation is tested without real
+// processes and the daemon, the CLI and the tests all go through this one path.
+
+export interface Target {
+  pid: number;
+  startTicks: number;
+}
+
+export interface TerminateDeps {
+  /** process.kill-alike: throws an errno error (ESRCH, EPERM) on failure. */
+  kill(pid: number, signal: 'SIGTERM' | 'SIGKILL'): void;
+  /** True while pid still names the process we decided about (start time unchanged, not a zombie). */
+  isSame(target: Target): boolean;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  /** Told right after each signal is delivered. */
+  onSignal?(signal: 'SIGTERM' | 'SIGKILL'): void;
+}
+
+export type Outcome =
+  /** It was gone (or another process had its pid) before we signalled: nothing was sent. */
+  | { result: 'gone' }
+  | { result: 'exited'; afterMs: number }
+  | { result: 'killed'; afterMs: number }
+  /** A signal could not be sent (EPERM without CAP_KILL): the session lives on. */
+  | { result: 'failed'; signal: 'SIGTERM' | 'SIGKILL'; code: string }
+  /** SIGKILL was sent but the process did not disappear (uninterruptible sleep): reported, not retried here. */
+  | { result: 'stuck'; afterMs: number };
+
+const POLL_MS = 25;
+/** After SIGKILL the kernel needs a moment; past this we report rather than wait forever. */
+const KILL_WAIT_MS = 2_000;
+
+function send(deps: TerminateDeps, target: Target, signal: 'SIGTERM' | 'SIGKILL'): 'sent' | 'gone' | { code: string } {
+  // Re-check identity right before every signal: the grace period is the widest window for pid reuse.
+  if (!deps.isSame(target)) return 'gone';
+  try {
+    deps.kill(target.pid, signal);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    return code === 'ESRCH' ? 'gone' : { code }; // ESRCH: it exited on its own in between — success
+  }
+  deps.onSignal?.(signal);
+  return 'sent';
+}
+
+async function waitGone(deps: TerminateDeps, target: Target, untilMs: number): Promise<boolean> {
+  for (;;) {
+    if (!deps.isSame(target)) return true;
+    const left = untilMs - deps.now();
+    if (left <= 0) return false;
+    await deps.sleep(Math.min(POLL_MS, left));
+  }
+}
+
+export async function terminate(target: Target, graceMs: number, deps: TerminateDeps): Promise<Outcome> {
+  const start = deps.now();
+  const term = send(deps, target, 'SIGTERM');
+  if (term === 'gone') return { result: 'gone' };
+  if (term !== 'sent') return { result: 'failed', signal: 'SIGTERM', code: term.code };
+  if (await waitGone(deps, target, start + graceMs)) return { result: 'exited', afterMs: deps.now() - start };
+
+  const kill = send(deps, target, 'SIGKILL');
+  if (kill === 'gone') return { result: 'exited', afterMs: deps.now() - start };
+  if (kill !== 'sent') return { result: 'failed', signal: 'SIGKILL', code: kill.code };
+  if (await waitGone(deps, target, deps.now() + KILL_WAIT_MS)) return { result: 'killed', afterMs: deps.now() - start };
+  return { result: 'stuck', afterMs: deps.now() - start };
+}

@@ -1,0 +1,80 @@
+// The command line: a thin commander layer over the commands. Exit codes per CONTRACT.md.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { checkConfig } from './check-config.js';
+import { CliExit, configPath, loadPolicyOrExit } from './config-path.js';
+import { runDaemon } from './run.js';
+import { listSessions } from './sessions.js';
+import { terminateCommand } from './terminate.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('moshwarden')
+    .description('Ends idle, over-age, detached and revoked mosh sessions on this host.')
+    .version(version(), '--version')
+    .helpOption('-h, --help')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', '\nConfig: --config FILE, else $MOSHWARDEN_CONFIG, else /etc/moshwarden/config.yaml.\nExit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid config.');
+
+  program
+    .command('run')
+    .description('run the daemon in the foreground (JSON log lines on stdout; SIGHUP reloads)')
+    .option('--config <file>', 'config file')
+    .option('--dry-run', 'log every decision, signal and write nothing')
+    .action(async (o: { config?: string; dryRun?: boolean }) => {
+      await runDaemon({ configPath: configPath(o.config), dryRun: Boolean(o.dryRun) });
+    });
+
+  program
+    .command('sessions')
+    .description('list live mosh sessions and what the policy decides for each')
+    .option('--config <file>', 'config file')
+    .option('--json', 'print a JSON array')
+    .action(async (o: { config?: string; json?: boolean }) => {
+      await listSessions(await loadPolicyOrExit(configPath(o.config)), Boolean(o.json));
+    });
+
+  program
+    .command('terminate')
+    .description('end one mosh session now: message, SIGTERM, SIGKILL after the grace period')
+    .argument('<pid>', 'PID of the mosh-server session (see `moshwarden sessions`)')
+    .option('--reason <text>', 'shown to the user and recorded in the log')
+    .option('--config <file>', 'config file (for the grace period)')
+    .action(async (pid: string, o: { reason?: string; config?: string }) => {
+      await terminateCommand(pid, o.reason, await loadPolicyOrExit(configPath(o.config)));
+    });
+
+  program
+    .command('check-config')
+    .description('validate a config file and summarise the policy it sets')
+    .argument('[file]', 'config file')
+    .action(async (file: string | undefined) => {
+      await checkConfig(configPath(file));
+    });
+
+  return program;
+}
+
+/** Parses argv, runs the command, and turns every failure into a message and an exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version "fail" with code 0; usage errors were already printed by commander.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof CliExit) {
+      process.stderr.write(`moshwarden: ${e.message}\n`);
+      return e.code;
+    }
+    process.stderr.write(`moshwarden: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 1;
+  }
+}

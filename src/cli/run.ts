@@ -1,0 +1,63 @@
+// moshwarden run: the daemon in the foreground. Wires the host boundary to the loop, handles signals.
+import { loadConfigFile } from '../config/load.js';
+import { formatConfigError } from '../config/errors.js';
+import type { Policy } from '../core/types.js';
+import { Daemon } from '../daemon/daemon.js';
+import { createNss } from '../host/nss.js';
+import { system, watchPtys } from '../host/system.js';
+import { createLogger } from '../log/logger.js';
+import { Discovery } from '../sessions/discover.js';
+import { loadPolicyOrExit } from './config-path.js';
+
+export interface RunOptions {
+  configPath: string;
+  dryRun: boolean;
+}
+
+export async function runDaemon(opts: RunOptions): Promise<void> {
+  const withFlags = (p: Policy): Policy => (opts.dryRun && !p.dryRun ? Object.freeze({ ...p, dryRun: true }) : p);
+  let policy = withFlags(await loadPolicyOrExit(opts.configPath)); // invalid: exit 2 before anything starts
+  const log = createLogger({ level: policy.log.level });
+  log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration loaded');
+
+  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const daemon = new Daemon(policy, {
+    scan: (full) => discovery.scan(full),
+    act: system,
+    log,
+    revocations: () => [],
+    setTimer: system.setTimer,
+  });
+
+  const watcher = watchPtys(
+    () => void daemon.request('pts'),
+    (e) => log.warn({ event: 'watch.error', path: '/dev/pts', err: e }, 'pty watcher failed; new sessions are found by the periodic scan'),
+  );
+
+  const reload = async () => {
+    const res = await loadConfigFile(opts.configPath);
+    if (!res.ok) {
+      log.error({ event: 'config.error', path: opts.configPath, errors: res.errors.map(formatConfigError) }, 'invalid configuration; keeping the running one');
+      return;
+    }
+    policy = withFlags(res.policy);
+    log.level = policy.log.level;
+    daemon.setPolicy(policy);
+    log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration reloaded');
+    await daemon.request('reload');
+  };
+
+  await new Promise<void>((resolve) => {
+    process.on('SIGHUP', () => void reload());
+    const stop = (signal: string) => {
+      // Leave every session alone: in-flight escalations are abandoned with the process.
+      log.info({ event: 'daemon.stop', signal }, 'stopping; sessions are left alone');
+      daemon.stop();
+      void watcher.close().finally(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    log.info({ event: 'daemon.start', pid: process.pid, dry_run: policy.dryRun, scan_interval_ms: policy.scanIntervalMs }, 'moshwarden running');
+    void daemon.start();
+  });
+}

@@ -1,0 +1,25 @@
+// moshwarden sessions: read the host now and show what the daemon would decide. Needs no running daemon.
+import { decide } from '../core/decide.js';
+import type { Policy } from '../core/types.js';
+import { createNss } from '../host/nss.js';
+import { system } from '../host/system.js';
+import { Discovery } from '../sessions/discover.js';
+import { sessionJson, sessionsTable } from './session-view.js';
+
+export async function listSessions(policy: Policy, json: boolean): Promise<void> {
+  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const { sessions, problems } = await discovery.scan(true);
+  const now = system.now();
+  // Revocations join in with the revocation file (issue 3); until then none are in force here.
+  const rows = sessions.map((session) => ({ session, verdict: decide(session, policy, [], now) }));
+  rows.sort((a, b) => a.session.pid - b.session.pid);
+  if (json) {
+    process.stdout.write(JSON.stringify(rows.map((r) => sessionJson(r.session, r.verdict, policy, now)), null, 2) + '\n');
+  } else {
+    process.stdout.write((rows.length ? sessionsTable(rows, policy, now) : 'no mosh sessions') + '\n');
+  }
+  for (const p of problems) {
+    if (p.what === 'utmp') process.stderr.write('note: utmp is missing or unreadable; attach state is unknown\n');
+    else process.stderr.write(`note: cannot read /proc/PID/${p.what} of some processes (${p.code}); run as root for a complete view\n`);
+  }
+}

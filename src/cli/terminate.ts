@@ -1,0 +1,50 @@
+// moshwarden terminate PID: end one session through the daemon's own path (reason "manual").
+import { end, sessionFields } from '../act/enforce.js';
+import { matchRule } from '../core/policy.js';
+import type { Policy } from '../core/types.js';
+import { createLogger } from '../log/logger.js';
+import { createNss } from '../host/nss.js';
+import { system } from '../host/system.js';
+import { Discovery } from '../sessions/discover.js';
+import { CliExit } from './config-path.js';
+
+export async function terminateCommand(pidText: string, reason: string | undefined, policy: Policy): Promise<void> {
+  if (!/^[1-9][0-9]{0,9}$/.test(pidText)) throw new CliExit(2, `not a PID: ${pidText}`);
+  const pid = Number(pidText);
+  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const { sessions } = await discovery.scan(true);
+  const session = sessions.find((s) => s.pid === pid);
+  if (!session) throw new CliExit(2, `PID ${pid} is not a mosh session (see \`moshwarden sessions\`)`);
+
+  // The audit trail goes to stderr as JSON lines; stdout keeps the one human-readable result line.
+  const log = createLogger({ level: policy.log.level, fd: 2, journald: false });
+  const match = matchRule(session, policy);
+  const limits = match.kind === 'matched' ? match.limits : policy.defaults;
+  const outcome = await end(
+    session,
+    { reason: 'manual', graceMs: limits.graceMs, countOutput: limits.countOutput, detail: reason ?? null },
+    system.now(),
+    { ...system, log, dryRun: false },
+  );
+  const who = `${pid} (${session.user ?? `uid ${session.uid}`} ${session.tty ?? '?'})`;
+  switch (outcome?.result) {
+    case 'exited':
+    case 'killed':
+    case 'gone': {
+      const now = system.now();
+      log.info(
+        { event: 'session.end', ...sessionFields(session), duration_seconds: Math.round((now - session.startedAt) / 1000), reason: 'manual' },
+        'session gone',
+      );
+      const how = outcome.result === 'killed' ? `killed with SIGKILL after ${outcome.afterMs} ms` : outcome.result === 'gone' ? 'was already gone' : `exited ${outcome.afterMs} ms after SIGTERM`;
+      process.stdout.write(`session ${who} ${how}\n`);
+      return;
+    }
+    case 'failed':
+      throw new CliExit(1, `could not send ${outcome.signal} to ${who}: ${outcome.code}`);
+    case 'stuck':
+      throw new CliExit(1, `session ${who} is still present after SIGKILL`);
+    default:
+      throw new CliExit(1, `session ${who} was not terminated`);
+  }
+}

@@ -1,0 +1,134 @@
+// The plain data that flows host → sessions → decide → act.
+import type { Cidr } from './cidr.js';
+
+// Nothing here touches the clock, /proc or signals: times are epoch milliseconds handed in by the caller.
+
+/** Attach state as mosh records it in utmp; `unknown` when utmp is missing or has no record for the session. */
+export type SessionState = 'attached' | 'detached' | 'waiting' | 'unknown';
+
+/** Why a session is kept, warned or ended. The names are binding (CONTRACT.md, `verdict.reason`). */
+export type Reason = 'ok' | 'exempt' | 'idle' | 'revoked' | 'max_age' | 'detached' | 'schedule' | 'manual';
+
+/** The limits that can end a session on their own clock; each may carry a warning. */
+export type TimedReason = 'idle' | 'max_age' | 'detached';
+
+export type Action = 'keep' | 'warn' | 'terminate';
+
+/** One live mosh session, as read from the host. */
+export interface Session {
+  /** The mosh-server process that holds the pty master. */
+  pid: number;
+  /** Field 22 of /proc/PID/stat (clock ticks since boot): with pid, the session's identity. */
+  startTicks: number;
+  uid: number;
+  /** Login name from NSS; null when it could not be resolved (then no rule can be matched safely). */
+  user: string | null;
+  /** Names of the session's groups (primary and supplementary); null when they could not be resolved. */
+  groups: string[] | null;
+  /** `pts/M`, or null while the pty cannot be resolved yet. */
+  tty: string | null;
+  startedAt: number;
+  /** Ssh origin address at start (SSH_CONNECTION), null if unknown. */
+  from: string | null;
+  /** Address the client talks from now; null when detached, waiting or unknown. */
+  client: string | null;
+  state: SessionState;
+  /** When `state` last changed, per utmp (ut_tv); null if unknown. */
+  stateSince: number | null;
+  /** UDP port the server listens on, null if unknown. */
+  port: number | null;
+  /** Last keystroke: atime of the pty (8-second granularity); null if the pty could not be read. */
+  lastInputAt: number | null;
+  /** Last output: mtime of the pty, with moshwarden's own warning writes already discounted; null if unknown. */
+  lastOutputAt: number | null;
+}
+
+/** A warning moshwarden has already written to a session's terminal. */
+export interface WarningRecord {
+  reason: TimedReason;
+  /** When the warning was written. */
+  at: number;
+  /**
+   * The activity time the warning was computed from (for idle: the last-activity time). Activity newer
+   * than this means the user came back, so the warning no longer applies.
+   */
+  basis: number;
+}
+
+/** What the daemon remembers about a session between scans; plain data handed to `decide`. */
+export interface SessionMemory {
+  warnings: WarningRecord[];
+}
+
+export interface Limits {
+  /** null = off. */
+  idleTimeoutMs: number | null;
+  countOutput: boolean;
+  /** null = off: end at the deadline without a warning. */
+  warnBeforeMs: number | null;
+  graceMs: number;
+  maxAgeMs: number | null;
+  detachedTimeoutMs: number | null;
+  exempt: boolean;
+}
+
+export interface Rule {
+  /** Position in the config's `rules:` list, from 0; logged so an operator can tell which rule applied. */
+  index: number;
+  users: readonly string[];
+  groups: readonly string[];
+  /** Only the keys the rule sets; the rest come from `defaults`. */
+  overrides: Partial<Limits>;
+}
+
+export type SweepTarget = 'detached' | 'all';
+
+export interface Schedule {
+  index: number;
+  cron: string;
+  timezone: string | null;
+  terminate: SweepTarget;
+  users: readonly string[];
+  groups: readonly string[];
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** The fully-defaulted, frozen policy; produced once by config/normalize. */
+export interface Policy {
+  scanIntervalMs: number;
+  dryRun: boolean;
+  revocationFile: string;
+  defaults: Limits;
+  rules: readonly Rule[];
+  schedules: readonly Schedule[];
+  log: { level: LogLevel; auditFile: string | null };
+  metrics: { textfile: string | null };
+}
+
+/** A parsed revocation entry (see CONTRACT.md, revocation file). */
+export type RevocationTarget =
+  | { kind: 'user'; name: string }
+  | { kind: 'uid'; uid: number }
+  | { kind: 'group'; name: string }
+  | { kind: 'from'; cidr: Cidr; text: string };
+
+export interface Revocation {
+  target: RevocationTarget;
+  /** 1-based line in the revocation file. */
+  line: number;
+  reason: string | null;
+  /** The entry lapses at this time; null = never. */
+  until: number | null;
+}
+
+export interface Verdict {
+  action: Action;
+  reason: Reason;
+  /** When the next action is due (epoch ms); null if never. */
+  at: number | null;
+  /** The rule that set the limits, if any (index into `rules:`). */
+  rule: number | null;
+  /** For `revoked`: the entry that matched. */
+  revocation?: Revocation;
+}

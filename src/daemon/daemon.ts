@@ -1,0 +1,231 @@
+// The daemon's loop: scan (host → sessions), decide, act; remember what it did between scans.
+// Scans never overlap: a trigger during a scan asks for one more pass after it.
+import { decide } from '../core/decide.js';
+import { matchRule } from '../core/policy.js';
+import type { Policy, Reason, Revocation, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
+import { end, sessionFields, warn, type ActDeps } from '../act/enforce.js';
+import type { Logger } from '../log/logger.js';
+import type { ScanResult } from '../sessions/discover.js';
+
+export interface DaemonDeps {
+  scan(full: boolean): Promise<ScanResult>;
+  act: Omit<ActDeps, 'dryRun' | 'log'>;
+  log: Logger;
+  /** The revocations in force (issue 3 fills this from the watched file). */
+  revocations(): readonly Revocation[];
+  setTimer(fn: () => void, ms: number): { cancel(): void };
+}
+
+export type Trigger = 'start' | 'timer' | 'pts' | 'reload' | 'revocation' | 'pending';
+
+/** A full /proc read is needed when a new process may hide behind a reused pid. */
+const FULL_TRIGGERS: ReadonlySet<Trigger> = new Set(['start', 'pts']);
+/** Safety net in case an inotify event was lost: a full read this often regardless. */
+const FULL_SCAN_EVERY_MS = 5 * 60_000;
+/** A session seen before its pty is known (just forked) is looked at again this soon, this many times. */
+const PENDING_RESCAN_MS = 50;
+const PENDING_RESCAN_MAX = 40;
+
+interface Tracked {
+  session: Session;
+  memory: SessionMemory;
+  /** Our own last write to the pty: an mtime equal to `after` is not the user's output. */
+  ownWrite: { before: number; after: number } | null;
+  /** Set once SIGTERM is under way (or logged, in dry run): decide is not asked again. */
+  ending: Reason | null;
+  /** A signal failed (EPERM): do not retry before this time. */
+  retryAt: number;
+  verdict: Verdict | null;
+}
+
+export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {
+  return `${s.pid}:${s.startTicks}`;
+}
+
+export class Daemon {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly problemsLogged = new Set<string>();
+  private running: Promise<void> | null = null;
+  private again = false;
+  private wantFull = false;
+  private lastFull = -Infinity;
+  private pendingRescans = 0;
+  private timer: { cancel(): void } | null = null;
+  private stopped = false;
+
+  constructor(
+    private policy: Policy,
+    private readonly deps: DaemonDeps,
+  ) {}
+
+  setPolicy(policy: Policy): void {
+    this.policy = policy;
+  }
+
+  /** Sessions and verdicts from the last scan, for status output. */
+  snapshot(): { session: Session; verdict: Verdict | null }[] {
+    return [...this.tracked.values()].map((t) => ({ session: t.session, verdict: t.verdict }));
+  }
+
+  start(): Promise<void> {
+    return this.request('start');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  /** Runs a pass now, or right after the one in progress. Resolves when the passes are done. */
+  request(trigger: Trigger): Promise<void> {
+    if (FULL_TRIGGERS.has(trigger)) this.wantFull = true;
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        const now = this.deps.act.now();
+        const full = this.wantFull || now - this.lastFull >= FULL_SCAN_EVERY_MS;
+        this.wantFull = false;
+        if (full) this.lastFull = now;
+        try {
+          await this.pass(full);
+        } catch (e) {
+          this.deps.log.error({ event: 'scan.error', err: e }, 'scan failed; the next one runs as planned');
+          this.schedule(this.deps.act.now() + this.policy.scanIntervalMs, 0);
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async pass(full: boolean): Promise<void> {
+    const result = await this.deps.scan(full);
+    this.logProblems(result);
+    const now = this.deps.act.now();
+    const seen = new Set<string>();
+    let nextDue = now + this.policy.scanIntervalMs;
+
+    for (const raw of result.sessions) {
+      const key = sessionKey(raw);
+      seen.add(key);
+      const t = this.track(key, raw);
+      if (t.ending !== null || now < t.retryAt) continue;
+      const verdict = decide(t.session, this.policy, this.deps.revocations(), now, t.memory);
+      t.verdict = verdict;
+      await this.act(t, verdict, now);
+      if (t.verdict && t.verdict.at !== null && t.verdict.at > now) nextDue = Math.min(nextDue, t.verdict.at);
+    }
+    for (const [key, t] of this.tracked) if (!seen.has(key) && !this.isEnding(t)) this.finish(key, now);
+
+    this.pendingRescans = result.pending > 0 ? this.pendingRescans + 1 : 0;
+    this.schedule(nextDue, result.pending > 0 && this.pendingRescans <= PENDING_RESCAN_MAX ? PENDING_RESCAN_MS : 0);
+  }
+
+  /** Updates (or starts) our record of a session and logs start/attach/detach. */
+  private track(key: string, raw: Session): Tracked {
+    const old = this.tracked.get(key);
+    const session = { ...raw, lastOutputAt: discountOwnWrite(raw.lastOutputAt, old?.ownWrite ?? null) };
+    if (!old) {
+      const t: Tracked = { session, memory: { warnings: [] }, ownWrite: null, ending: null, retryAt: 0, verdict: null };
+      this.tracked.set(key, t);
+      this.deps.log.info(
+        { event: 'session.start', ...sessionFields(session), from: session.from, started_at: new Date(session.startedAt).toISOString(), state: session.state, client: session.client },
+        'session found',
+      );
+      return t;
+    }
+    logStateChange(this.deps.log, old.session.state, session);
+    old.session = session;
+    return old;
+  }
+
+  private async act(t: Tracked, verdict: Verdict, now: number): Promise<void> {
+    const dryRun = this.policy.dryRun;
+    const limits = limitsOf(t.session, this.policy);
+    const deps: ActDeps = { ...this.deps.act, log: this.deps.log, dryRun };
+    if (verdict.action === 'warn') {
+      const res = warn(t.session, verdict, limits, now, deps);
+      if (res) {
+        t.memory.warnings = [...t.memory.warnings.filter((w) => w.reason !== res.record.reason), res.record];
+        if (res.ownWrite) t.ownWrite = res.ownWrite;
+      }
+      return;
+    }
+    if (verdict.action !== 'terminate') return;
+    t.ending = verdict.reason;
+    const request = { reason: verdict.reason, graceMs: limits.graceMs, countOutput: limits.countOutput, revocation: verdict.revocation, detail: verdict.revocation?.reason ?? null };
+    if (dryRun) {
+      await end(t.session, request, now, deps); // logs session.terminate with dry_run: true, signals nothing
+      return; // `ending` stays set: one line per session, not one per scan
+    }
+    const key = sessionKey(t.session);
+    // Not awaited: the grace period of one session must not hold up the others.
+    void end(t.session, request, now, deps).then((outcome) => {
+      if (outcome?.result === 'failed') {
+        t.ending = null;
+        t.retryAt = this.deps.act.now() + this.policy.scanIntervalMs;
+      } else {
+        this.finish(key, this.deps.act.now());
+      }
+    });
+  }
+
+  private isEnding(t: Tracked): boolean {
+    return t.ending !== null && !this.policy.dryRun;
+  }
+
+  /** session.end, once, when the session is gone. */
+  private finish(key: string, now: number): void {
+    const t = this.tracked.get(key);
+    if (!t) return;
+    this.tracked.delete(key);
+    this.deps.log.info(
+      { event: 'session.end', ...sessionFields(t.session), duration_seconds: Math.round((now - t.session.startedAt) / 1000), reason: t.ending },
+      'session gone',
+    );
+  }
+
+  private schedule(nextDue: number, soonMs: number): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    const now = this.deps.act.now();
+    const delay = Math.max(soonMs > 0 ? Math.min(soonMs, nextDue - now) : nextDue - now, 0);
+    // +5 ms: verdict times are exact, and waking a hair early would only schedule another wake.
+    this.timer = this.deps.setTimer(() => void this.request(soonMs > 0 ? 'pending' : 'timer'), delay + 5);
+  }
+
+  private logProblems(result: ScanResult): void {
+    for (const p of result.problems) {
+      const id = `${p.what}:${p.code}`;
+      if (this.problemsLogged.has(id)) continue;
+      this.problemsLogged.add(id);
+      const message =
+        p.what === 'utmp'
+          ? 'utmp is missing or unreadable: attach state and client addresses are unknown'
+          : `cannot read /proc/PID/${p.what} of other users' processes (${p.code}): needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH`;
+      this.deps.log.warn({ event: 'scan.problem', what: p.what, code: p.code }, message);
+    }
+  }
+}
+
+/** Grace and count_output for acting; with unresolved names decide only ever says keep or revoked. */
+function limitsOf(s: Session, policy: Policy) {
+  const m = matchRule(s, policy);
+  return m.kind === 'unresolved' ? policy.defaults : m.limits;
+}
+
+/** Our warning bumps the pty's mtime; with count_output on, that must not count as the user's output. */
+export function discountOwnWrite(mtime: number | null, own: { before: number; after: number } | null): number | null {
+  return own !== null && mtime === own.after ? own.before : mtime;
+}
+
+function logStateChange(log: Logger, before: SessionState, s: Session): void {
+  if (before === s.state) return;
+  if (s.state === 'attached') log.info({ event: 'session.attach', ...sessionFields(s), client: s.client }, 'client attached');
+  else if (s.state === 'detached' && before === 'attached') log.info({ event: 'session.detach', ...sessionFields(s), client: null }, 'client lost');
+}

@@ -1,0 +1,212 @@
+// Reading /proc: the process table, one process's stat line, its fds.
+// Plain synchronous reads into one reused buffer: they are the cheapest syscalls Node offers here
+// (measured: open+read+close ≈ 15 µs a process on the dev VM, readdir of /proc ≈ 1.4 µs a process).
+import fs from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** One-letter state: R, S, D, Z (zombie), T (stopped), ... */
+  state: string;
+  ppid: number;
+  /** Controlling tty as the kernel encodes it (0 = none). */
+  ttyNr: number;
+  /** Clock ticks after boot; with pid, a process's identity. */
+  startTicks: number;
+}
+
+/** USER_HZ: fixed at 100 in the kernel ABI for every architecture Debian ships; Node has no sysconf. */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+const statBuffer = Buffer.allocUnsafe(4096);
+
+function readSmall(path: string): string | null {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, 'r');
+    const n = fs.readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return statBuffer.toString('latin1', 0, n);
+  } catch {
+    return null; // the process vanished, or we may not look: both mean "not this one"
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Parses /proc/PID/stat. comm may contain spaces and parentheses, so split at the LAST ')'. */
+export function parseStat(text: string): ProcStat | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 1 || close < open) return null;
+  const pid = Number(text.slice(0, open - 1));
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); field N is rest[N - 3].
+  if (rest.length < 20 || !Number.isInteger(pid)) return null;
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0]!,
+    ppid: Number(rest[1]),
+    ttyNr: Number(rest[4]),
+    startTicks: Number(rest[19]),
+  };
+}
+
+export function readStat(pid: number): ProcStat | null {
+  const text = readSmall(`/proc/${pid}/stat`);
+  return text === null ? null : parseStat(text);
+}
+
+/** Numeric entries of /proc. */
+export function listPids(): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out;
+}
+
+/**
+ * The process table, read incrementally. A process's name, parent and start time do not change under
+ * the same pid unless the pid is reused, so a cheap scan reads only pids it has not seen before; a full
+ * scan reads them all. Callers re-read the few processes whose names matter (see discover.ts) and ask
+ * for a full scan when something new may hide behind a reused pid (a new pty appeared) and now and then.
+ */
+export class ProcessTable {
+  private readonly known = new Map<number, ProcStat>();
+
+  scan(full: boolean): Map<number, ProcStat> {
+    const seen = new Set<number>();
+    for (const pid of listPids()) {
+      seen.add(pid);
+      if (!full && this.known.has(pid)) continue;
+      const stat = readStat(pid);
+      if (stat) this.known.set(pid, stat);
+      else this.known.delete(pid);
+    }
+    for (const pid of this.known.keys()) if (!seen.has(pid)) this.known.delete(pid);
+    return this.known;
+  }
+
+  /** Re-reads one process (its comm changes when it execs) and updates the table. */
+  refresh(pid: number): ProcStat | null {
+    const stat = readStat(pid);
+    if (stat) this.known.set(pid, stat);
+    else this.known.delete(pid);
+    return stat;
+  }
+}
+
+/** Decodes tty_nr into a `pts/M` name when it is a Unix98 pty slave (majors 136-143), else null. */
+export function ptsFromTtyNr(ttyNr: number): string | null {
+  const major = (ttyNr >> 8) & 0xfff;
+  const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
+  if (major < 136 || major > 143) return null;
+  return `pts/${(major - 136) * 256 + minor}`;
+}
+
+export type FdScan =
+  | { ok: true; ptmxFd: number | null; socketInodes: number[] }
+  | { ok: false; code: string };
+
+/** Which fd holds the pty master, and the socket inodes (for the UDP port). Needs CAP_SYS_PTRACE for others. */
+export function scanFds(pid: number): FdScan {
+  let names: string[];
+  try {
+    names = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch (e) {
+    return { ok: false, code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+  let ptmxFd: number | null = null;
+  const socketInodes: number[] = [];
+  for (const name of names) {
+    let target: string;
+    try {
+      target = fs.readlinkSync(`/proc/${pid}/fd/${name}`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code === 'ENOENT') continue; // the fd closed between readdir and readlink
+      return { ok: false, code };
+    }
+    if (target === '/dev/ptmx' || target === '/dev/pts/ptmx') ptmxFd = Number(name);
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m) socketInodes.push(Number(m[1]));
+  }
+  return { ok: true, ptmxFd, socketInodes };
+}
+
+/** `tty-index:` from the pty master's fdinfo (not printed by every kernel: the dev VM's 6.18 omits it). */
+export function ptyIndexFromFdinfo(pid: number, fd: number): number | null {
+  const text = readSmall(`/proc/${pid}/fdinfo/${fd}`);
+  const m = text === null ? null : /^tty-index:\s*(\d+)$/m.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+export interface ProcStatus {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+/** Real uid, primary gid and supplementary groups from /proc/PID/status: no NSS needed. */
+export function readStatus(pid: number): ProcStatus | null {
+  const text = readSmall(`/proc/${pid}/status`);
+  if (text === null) return null;
+  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(text)?.[1] ?? null;
+  const uid = field('Uid');
+  const gid = field('Gid');
+  if (uid === null || gid === null) return null;
+  const groups = (field('Groups') ?? '').split(/\s+/).filter(Boolean).map(Number);
+  return { uid: Number(uid.split(/\s+/)[0]), gid: Number(gid.split(/\s+/)[0]), groups };
+}
+
+/** One variable of /proc/PID/environ (needs ptrace-read rights); null if absent or unreadable. */
+export function readEnvVar(pid: number, name: string): string | null {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return null;
+  }
+  const prefix = `${name}=`;
+  for (const entry of buf.toString('utf8').split('\0')) if (entry.startsWith(prefix)) return entry.slice(prefix.length);
+  return null;
+}
+
+/** Boot time in epoch ms (btime of /proc/stat), to turn start ticks into a date. */
+export function bootTimeMs(): number {
+  const text = fs.readFileSync('/proc/stat', 'latin1');
+  const m = /^btime (\d+)$/m.exec(text);
+  if (!m) throw new Error('/proc/stat has no btime line');
+  return Number(m[1]) * 1000;
+}
+
+/** Local UDP port of a socket inode, from /proc/PID/net/udp{,6} (the process's own network namespace). */
+export function udpPortOf(pid: number, inodes: readonly number[]): number | null {
+  if (inodes.length === 0) return null;
+  const wanted = new Set(inodes);
+  for (const file of ['udp', 'udp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${pid}/net/${file}`, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      if (cols.length > 9 && wanted.has(Number(cols[9]))) return parseInt(cols[1]!.split(':')[1]!, 16);
+    }
+  }
+  return null;
+}
+
+/**
+ * Re-reads a process's identity right before a signal: same pid, same start time, same name, and not a
+ * zombie (a zombie is already dead; signalling it is meaningless and its pid may be reaped any moment).
+ */
+export function isSameProcess(pid: number, startTicks: number, comm: string): boolean {
+  const now = readStat(pid);
+  return now !== null && now.startTicks === startTicks && now.comm === comm && now.state !== 'Z';
+}

@@ -1,0 +1,46 @@
+// The session's pty slave: its timestamps tell idleness, and writing to it reaches the user's screen.
+import fs from 'node:fs';
+
+export interface PtyTimes {
+  /** Last input read by the shell (a keystroke), 8-second granularity. */
+  atimeMs: number;
+  /** Last output written by a program, 8-second granularity. */
+  mtimeMs: number;
+}
+
+export function ptyPath(tty: string): string {
+  return `/dev/${tty}`;
+}
+
+export function statPty(tty: string): PtyTimes | null {
+  try {
+    const st = fs.statSync(ptyPath(tty));
+    return { atimeMs: st.atimeMs, mtimeMs: st.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+export type WriteResult = { ok: true; mtimeBefore: number | null; mtimeAfter: number | null } | { ok: false; code: string };
+
+/**
+ * Writes a message to the pty. O_NONBLOCK: a pty whose buffer is full (a stopped session) must not hang
+ * the daemon; O_NOCTTY: opening a tty must never make it our controlling terminal.
+ * Returns the mtime before and after, so the caller can discount its own write as output activity.
+ */
+export function writeToPty(tty: string, text: string): WriteResult {
+  const path = ptyPath(tty);
+  let fd: number | undefined;
+  try {
+    const before = fs.statSync(path).mtimeMs;
+    fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+    const data = Buffer.from(text, 'utf8');
+    const written = fs.writeSync(fd, data);
+    if (written < data.length) return { ok: false, code: 'EAGAIN' };
+    return { ok: true, mtimeBefore: before, mtimeAfter: fs.fstatSync(fd).mtimeMs };
+  } catch (e) {
+    return { ok: false, code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,854 @@
+// End-to-end harness: real mosh-server sessions, real mosh-clients in tmux, and the built CLI.
+//
+// Rules this file keeps:
+// - It only ever signals processes it started itself, by pid, after re-checking the pid's start time
+//   (field 22 of /proc/PID/stat) so a reused pid is never hit. Never by name.
+// - Importing it has no side effects. (Node 20's `node --test dist/test/` runs every .js file under a
+//   directory named `test`, this one included, as if it were a test file.)
+// - Waiting is done by polling with generous deadlines, not fixed sleeps: CI machines have 2 cores.
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// ---------------------------------------------------------------------------------------------------------
+// Fixtures: users and groups
+
+export const TEST_USERS = ['mw-test-alice', 'mw-test-bob', 'mw-test-carol'] as const;
+export type TestUser = (typeof TEST_USERS)[number];
+
+/** Supplementary groups and their members (alice and carol are contractors, bob has break-glass). */
+export const TEST_GROUPS: Readonly<Record<string, readonly TestUser[]>> = {
+  'mw-test-contractors': ['mw-test-alice', 'mw-test-carol'],
+  'mw-test-breakglass': ['mw-test-bob'],
+};
+
+export const UTMP_PATH = '/var/run/utmp';
+export const DEFAULT_SSH_ORIGIN = '198.51.100.7';
+const PORT_MIN = 61000;
+const PORT_COUNT = 1000; // 61000-61999
+
+// ---------------------------------------------------------------------------------------------------------
+// Small utilities
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a value other than undefined; undefined on timeout. */
+async function poll<T>(probe: () => T | undefined, timeoutMs: number, intervalMs = 100): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) return undefined;
+    await sleep(intervalMs);
+  }
+}
+
+/** Full path of an executable on PATH (plus the sbin dirs, where useradd lives), or null. */
+export function findExecutable(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function mustFind(name: string): string {
+  const found = findExecutable(name);
+  if (!found) throw new Error(`e2e harness: '${name}' not found on PATH`);
+  return found;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a command to completion. Rejects (with the output so far) if it outlives timeoutMs. */
+function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // our own direct child, still unreaped, so the pid cannot have been reused
+      reject(new Error(`timed out after ${timeoutMs} ms: ${file} ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// /proc: identity, liveness, ptys
+
+interface ProcStat {
+  state: string;
+  ppid: number;
+  ttyNr: number;
+  startTime: string; // clock ticks since boot, field 22
+}
+
+function readStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm (field 2) may contain spaces and parentheses: split after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const [state, ppid, , , ttyNr] = fields;
+  const startTime = fields[19];
+  if (state === undefined || ppid === undefined || ttyNr === undefined || startTime === undefined) return null;
+  return { state, ppid: Number(ppid), ttyNr: Number(ttyNr), startTime };
+}
+
+/** Start time of pid (field 22 of /proc/PID/stat), or null if there is no such process. */
+export function startTimeOf(pid: number): string | null {
+  return readStat(pid)?.startTime ?? null;
+}
+
+/**
+ * True if pid runs (zombies count as gone: PID 1 in a container may be slow to reap them).
+ * With startTime, also requires it to be that same process, not a reuse of the pid.
+ */
+export function isAlive(pid: number, startTime?: string): boolean {
+  const stat = readStat(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTime === undefined || stat.startTime === startTime;
+}
+
+/** Resolves true once pid has exited (or is a zombie), false if it is still alive after timeoutMs. */
+export async function waitForExit(pid: number, timeoutMs: number, startTime?: string): Promise<boolean> {
+  return (await poll(() => (isAlive(pid, startTime) ? undefined : true), timeoutMs, 50)) ?? false;
+}
+
+/** Sends sig only if pid is still the process we started (same start time, not a zombie). */
+function signalIfSame(pid: number, startTime: string, sig: NodeJS.Signals): boolean {
+  if (!isAlive(pid, startTime)) return false;
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false; // already gone
+    throw err;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    // Needs CONFIG_PROC_CHILDREN (Debian has it); fall back to a scan of /proc.
+    const text = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return text ? text.split(/\s+/).map(Number) : [];
+  } catch {
+    const kids: number[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      if (readStat(Number(entry))?.ppid === pid) kids.push(Number(entry));
+    }
+    return kids;
+  }
+}
+
+/** 'pts/M' for a tty_nr on a Unix98 pty (majors 136-143), else null. */
+function ptsName(ttyNr: number): string | null {
+  const major = (ttyNr >> 8) & 0xfff;
+  const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
+  if (major < 136 || major > 143) return null;
+  return `pts/${(major - 136) * 256 + minor}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Registry of everything this process started, for cleanupAll()
+
+interface TrackedProcess {
+  pid: number;
+  startTime: string;
+}
+
+const startedSessions = new Map<number, TrackedProcess & { child?: TrackedProcess }>();
+const startedTmux = new Map<string, { server?: TrackedProcess; client?: TrackedProcess }>();
+const startedDaemons = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+const portsHandedOut = new Set<number>();
+// Different test processes start at different places in the range; each call moves on.
+let nextPortIndex = (process.pid * 97) % PORT_COUNT;
+let tmuxCounter = 0;
+
+// ---------------------------------------------------------------------------------------------------------
+// Skip or fail
+
+/**
+ * Applies MOSHWARDEN_REQUIRE_E2E: with it set to 1, a reason to skip becomes an exception, so CI cannot
+ * pass by silently skipping the end-to-end tests.
+ */
+export function requireOrSkip(reason: string | null, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (reason !== null && env.MOSHWARDEN_REQUIRE_E2E === '1') {
+    throw new Error(`MOSHWARDEN_REQUIRE_E2E=1 but the e2e tests cannot run: ${reason}`);
+  }
+  return reason;
+}
+
+function probeSkipReason(): string | null {
+  if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
+  if (process.getuid?.() !== 0) return 'needs root (to run sessions as test users and set pty times)';
+  for (const tool of ['mosh-server', 'mosh-client', 'tmux', 'su', 'who', 'ps', 'getent']) {
+    if (!findExecutable(tool)) return `'${tool}' is not on PATH`;
+  }
+  const usersExist = TEST_USERS.every((user) => lookup('passwd', user) !== null);
+  const groupsExist = Object.keys(TEST_GROUPS).every((group) => lookup('group', group) !== null);
+  if (!usersExist || !groupsExist) {
+    for (const tool of ['useradd', 'groupadd', 'usermod']) {
+      if (!findExecutable(tool)) return `test users are missing and '${tool}' is not available to create them`;
+    }
+  }
+  return null;
+}
+
+let cachedSkipReason: string | null | undefined;
+
+/**
+ * null when the e2e tests can run here, else why not. Throws instead when MOSHWARDEN_REQUIRE_E2E=1.
+ * Use: test('...', { skip: e2eSkipReason() ?? false }, ...)
+ */
+export function e2eSkipReason(): string | null {
+  if (cachedSkipReason === undefined) cachedSkipReason = probeSkipReason();
+  return requireOrSkip(cachedSkipReason);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Users, groups, utmp
+
+/** The getent line for a passwd/group key, or null. */
+function lookup(db: 'passwd' | 'group', key: string): string | null {
+  try {
+    return execFileSync('getent', [db, key], { encoding: 'utf8', timeout: 10_000 }).trim() || null;
+  } catch {
+    return null; // exit 2: not found
+  }
+}
+
+function groupMembers(group: string): string[] {
+  const members = lookup('group', group)?.split(':')[3] ?? '';
+  return members ? members.split(',') : [];
+}
+
+/** Runs an admin command; tolerates "already exists" races with a concurrent run. */
+function admin(tool: string, args: string[], stillNeeded: () => boolean): void {
+  try {
+    execFileSync(mustFind(tool), args, { stdio: 'pipe', timeout: 30_000 });
+  } catch (err) {
+    if (stillNeeded()) throw err;
+  }
+}
+
+/** The uid of a user (via NSS), or throws. */
+export function uidOf(user: string): number {
+  const line = lookup('passwd', user);
+  if (!line) throw new Error(`no such user: ${user}`);
+  return Number(line.split(':')[2]);
+}
+
+/** Creates /var/run/utmp (root:utmp 0664) if missing: without it mosh records nothing there. */
+export function ensureUtmp(): void {
+  if (fs.existsSync(UTMP_PATH)) return;
+  const gid = Number(lookup('group', 'utmp')?.split(':')[2] ?? 0);
+  fs.writeFileSync(UTMP_PATH, '', { flag: 'a', mode: 0o664 });
+  fs.chownSync(UTMP_PATH, 0, gid);
+  fs.chmodSync(UTMP_PATH, 0o664);
+}
+
+/** Idempotently creates the test users (home, /bin/bash), their groups and /var/run/utmp. */
+export function ensureTestUsers(): void {
+  for (const group of Object.keys(TEST_GROUPS)) {
+    if (!lookup('group', group)) admin('groupadd', [group], () => !lookup('group', group));
+  }
+  for (const user of TEST_USERS) {
+    if (!lookup('passwd', user)) {
+      admin('useradd', ['--create-home', '--shell', '/bin/bash', user], () => !lookup('passwd', user));
+    }
+  }
+  for (const [group, members] of Object.entries(TEST_GROUPS)) {
+    for (const user of members) {
+      if (!groupMembers(group).includes(user)) {
+        admin('usermod', ['--append', '--groups', group, user], () => !groupMembers(group).includes(user));
+      }
+    }
+  }
+  ensureUtmp();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sessions
+
+export interface MoshSession {
+  /** The session process: comm mosh-server, holds /dev/ptmx. */
+  pid: number;
+  /** Its start time (field 22 of /proc/PID/stat): (pid, startTime) is the identity. */
+  startTime: string;
+  /** The forkpty child on the pty: still named mosh-server until a client connects, then the shell. */
+  childPid: number;
+  port: number;
+  key: string;
+  user: string;
+  sshOrigin: string;
+  /** 'pts/M' */
+  tty: string;
+  /** '/dev/pts/M' */
+  ptyPath: string;
+}
+
+export interface StartSessionOptions {
+  /** IP put in SSH_CONNECTION as the ssh origin (default 198.51.100.7). */
+  sshOrigin?: string;
+  /** A fixed UDP port; default: the next free one in 61000-61999. */
+  port?: number;
+  /** Command to run instead of the user's login shell (argv words, no shell quoting applied). */
+  command?: string[];
+  timeoutMs?: number;
+}
+
+function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
+
+/** A UDP port in 61000-61999 not handed out before by this process and free right now. */
+export async function allocatePort(): Promise<number> {
+  for (let tried = 0; tried < PORT_COUNT; tried++) {
+    const port = PORT_MIN + (nextPortIndex++ % PORT_COUNT);
+    if (portsHandedOut.has(port)) continue;
+    portsHandedOut.add(port); // even if busy now: never hand the same port out twice
+    if (await udpPortFree(port)) return port;
+  }
+  throw new Error(`no free UDP port left in ${PORT_MIN}-${PORT_MIN + PORT_COUNT - 1}`);
+}
+
+const SAFE_WORD = /^[A-Za-z0-9_./:=@%+-]+$/;
+
+function launchCommand(port: number, origin: string, command: string[] | undefined): string {
+  for (const word of command ?? []) {
+    if (!SAFE_WORD.test(word)) throw new Error(`startSession: unsupported characters in command word ${JSON.stringify(word)}`);
+  }
+  const tail = command?.length ? ` -- ${command.join(' ')}` : '';
+  // mosh-server refuses to start without a UTF-8 locale.
+  return `LANG=C.UTF-8 SSH_CONNECTION='${origin} 5555 127.0.0.1 22' exec mosh-server new -i 127.0.0.1 -p ${port}${tail}`;
+}
+
+/**
+ * Starts a detached mosh-server as `user` (via `su - user -c`), bound to 127.0.0.1, and waits until its
+ * pty is known. The session is registered for cleanupAll(). Without a client it exits by itself after 60 s.
+ */
+export async function startSession(user: string, opts: StartSessionOptions = {}): Promise<MoshSession> {
+  const origin = opts.sshOrigin ?? DEFAULT_SSH_ORIGIN;
+  if (!/^[0-9A-Fa-f.:]+$/.test(origin)) throw new Error(`startSession: sshOrigin must be an IP address, got ${origin}`);
+  if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`startSession: bad user name ${user}`);
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+
+  let lastFailure = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = opts.port ?? (await allocatePort());
+    const result = await run(mustFind('su'), ['-', user, '-c', launchCommand(port, origin, opts.command)], {
+      timeoutMs: Math.max(1_000, deadline - Date.now()),
+    });
+    const connect = /MOSH CONNECT (\d+) (\S+)/.exec(result.stdout);
+    const detached = /mosh-server detached, pid = (\d+)/.exec(result.stderr);
+    if (!connect?.[1] || !connect[2] || !detached?.[1]) {
+      lastFailure = `exit ${result.code ?? result.signal}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+      // Another process grabbed the port between our check and mosh's bind: take the next one.
+      if (opts.port === undefined && /bind|in use/i.test(result.stderr)) continue;
+      break;
+    }
+    const pid = Number(detached[1]);
+    const startTime = startTimeOf(pid);
+    if (startTime === null) throw new Error(`mosh-server ${pid} (user ${user}) exited right after starting`);
+    const tracked: TrackedProcess & { child?: TrackedProcess } = { pid, startTime };
+    startedSessions.set(pid, tracked);
+
+    // The pty: the forkpty child's controlling tty (fdinfo has no tty-index on every kernel).
+    const found = await poll(
+      () => {
+        for (const childPid of childrenOf(pid)) {
+          const stat = readStat(childPid);
+          const tty = stat ? ptsName(stat.ttyNr) : null;
+          if (stat && tty) return { childPid, childStart: stat.startTime, tty };
+        }
+        return undefined;
+      },
+      Math.max(1_000, deadline - Date.now()),
+      50,
+    );
+    if (!found) throw new Error(`mosh-server ${pid} (user ${user}): no child on a pty appeared`);
+    tracked.child = { pid: found.childPid, startTime: found.childStart };
+    return {
+      pid,
+      startTime,
+      childPid: found.childPid,
+      port: Number(connect[1]),
+      key: connect[2],
+      user,
+      sshOrigin: origin,
+      tty: found.tty,
+      ptyPath: `/dev/${found.tty}`,
+    };
+  }
+  throw new Error(`startSession(${user}) failed: ${lastFailure}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Clients: mosh-client inside a detached tmux on a private socket
+
+export interface Client {
+  session: MoshSession;
+  /** tmux -L name */
+  socket: string;
+  /** tmux target (session name) */
+  target: string;
+  /** The mosh-client process. */
+  clientPid: number;
+  /** The tmux server of `socket`. */
+  tmuxPid: number;
+  /** Types text into the client (literally), then Enter unless enter is false. */
+  sendKeys(text: string, enter?: boolean): void;
+  /** The visible screen, one line per row, trailing blanks trimmed. */
+  capture(): string;
+  /** Polls the screen until it matches; returns the screen. On timeout throws with the last screen. */
+  waitForText(re: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** True once mosh-client has exited (tmux keeps the dead pane so its last screen can be captured). */
+  clientExited(): boolean;
+  /**
+   * SIGKILLs mosh-client only: like a lost network, the session stays (and turns detached in utmp ~30 s
+   * later). The pane stays capturable.
+   */
+  detach(): Promise<void>;
+  /**
+   * Kills the tmux server. Note: the client gets SIGHUP, which mosh-client treats like quitting: it tells
+   * the server to shut down, so the *session ends too* (measured: within ~0.1 s). Use detach() to keep it.
+   */
+  kill(): void;
+}
+
+export interface AttachOptions {
+  cols?: number;
+  rows?: number;
+  /** How long to wait for the shell prompt (default 20 s). */
+  timeoutMs?: number;
+  /** Screen regex that means "ready" (default: a line ending in '$' or '#'). */
+  prompt?: RegExp;
+}
+
+function tmuxArgs(socket: string, args: readonly string[]): string[] {
+  return ['-L', socket, '-f', '/dev/null', ...args];
+}
+
+function tmuxEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8' };
+  delete env.TMUX; // never talk to a tmux the harness happens to run inside
+  delete env.TMUX_PANE;
+  return env;
+}
+
+function tmuxSync(socket: string, args: readonly string[]): string {
+  return execFileSync('tmux', tmuxArgs(socket, args), { encoding: 'utf8', env: tmuxEnv(), timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const DEFAULT_PROMPT = /[$#]\s*$/m;
+
+/** Starts mosh-client for `session` in a private tmux server and waits for the shell prompt. */
+export async function attachClient(session: MoshSession, opts: AttachOptions = {}): Promise<Client> {
+  const socket = `mw-e2e-${process.pid}-${++tmuxCounter}`;
+  const target = 'mw';
+  const tracked: { server?: TrackedProcess; client?: TrackedProcess } = {};
+  startedTmux.set(socket, tracked);
+
+  // remain-on-exit is set globally before the pane exists, so even a client that dies at once leaves
+  // its last screen behind. The pane command is given as argv: tmux execs it without a shell.
+  const created = await run(
+    'tmux',
+    tmuxArgs(socket, [
+      'start-server', ';',
+      'set-option', '-g', 'remain-on-exit', 'on', ';',
+      'new-session', '-d', '-x', String(opts.cols ?? 100), '-y', String(opts.rows ?? 30), '-s', target,
+      'env', `MOSH_KEY=${session.key}`, 'LANG=C.UTF-8', 'mosh-client', '127.0.0.1', String(session.port),
+    ]),
+    { env: tmuxEnv(), timeoutMs: 15_000 },
+  );
+  if (created.code !== 0) throw new Error(`tmux new-session failed (${created.code}): ${created.stderr}`);
+
+  const [serverPid, panePid] = tmuxSync(socket, ['display-message', '-p', '-t', target, '#{pid} #{pane_pid}'])
+    .trim()
+    .split(' ')
+    .map(Number);
+  if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
+  const serverStart = startTimeOf(serverPid);
+  if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
+  // `env` execs mosh-client, so the pane pid is the client; look one level down just in case.
+  let clientPid = panePid;
+  if (readComm(panePid) !== 'mosh-client') clientPid = childrenOf(panePid).find((p) => readComm(p) === 'mosh-client') ?? panePid;
+  const clientStart = startTimeOf(clientPid);
+  if (clientStart) tracked.client = { pid: clientPid, startTime: clientStart };
+
+  const capture = (): string => tmuxSync(socket, ['capture-pane', '-p', '-t', target]).replace(/\n+$/, '');
+  const clientExited = (): boolean => tmuxSync(socket, ['display-message', '-p', '-t', target, '#{pane_dead}']).trim() === '1';
+
+  const client: Client = {
+    session,
+    socket,
+    target,
+    clientPid,
+    tmuxPid: serverPid,
+    sendKeys(text: string, enter = true): void {
+      if (text) tmuxSync(socket, ['send-keys', '-t', target, '-l', text]);
+      if (enter) tmuxSync(socket, ['send-keys', '-t', target, 'Enter']);
+    },
+    capture,
+    async waitForText(re: RegExp | string, timeoutMs = 15_000): Promise<string> {
+      const matches = (screen: string) => (typeof re === 'string' ? screen.includes(re) : re.test(screen));
+      let last = '';
+      const found = await poll(() => {
+        last = capture();
+        return matches(last) ? last : undefined;
+      }, timeoutMs);
+      if (found === undefined) throw new Error(`waitForText(${String(re)}) timed out after ${timeoutMs} ms; screen:\n${last}`);
+      return found;
+    },
+    clientExited,
+    async detach(): Promise<void> {
+      if (tracked.client) signalIfSame(tracked.client.pid, tracked.client.startTime, 'SIGKILL');
+      if (!(await poll(() => (clientExited() ? true : undefined), 10_000, 50))) {
+        throw new Error(`mosh-client ${clientPid} still running after SIGKILL`);
+      }
+    },
+    kill(): void {
+      killTmux(socket);
+    },
+  };
+
+  const prompt = opts.prompt ?? DEFAULT_PROMPT;
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  let screen = '';
+  const ready = await poll(() => {
+    screen = capture();
+    if (prompt.test(screen)) return 'ready' as const;
+    if (clientExited()) return 'dead' as const;
+    return undefined;
+  }, timeoutMs);
+  if (ready !== 'ready') {
+    const why = ready === 'dead' ? 'mosh-client exited' : `no prompt within ${timeoutMs} ms`;
+    throw new Error(`attachClient(pid ${session.pid}, port ${session.port}): ${why}; screen:\n${screen}`);
+  }
+  return client;
+}
+
+function readComm(pid: number): string | null {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+function killTmux(socket: string): void {
+  const tracked = startedTmux.get(socket);
+  try {
+    tmuxSync(socket, ['kill-server']);
+  } catch {
+    // already gone
+  }
+  // Belt and braces: if the server or the client outlived kill-server, end them (identity-checked).
+  for (const proc of [tracked?.server, tracked?.client]) {
+    if (proc) signalIfSame(proc.pid, proc.startTime, 'SIGKILL');
+  }
+  startedTmux.delete(socket);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pty timestamps (the kernel's idle clock: atime = last input read, mtime = last output written)
+
+/** Sets the pty's atime to secondsAgo before now, keeping its mtime. */
+export function setIdle(ptyPath: string, secondsAgo: number): void {
+  const st = fs.statSync(ptyPath);
+  fs.utimesSync(ptyPath, Date.now() / 1000 - secondsAgo, st.mtimeMs / 1000);
+}
+
+/** Sets the pty's mtime to secondsAgo before now, keeping its atime. */
+export function setOutputIdle(ptyPath: string, secondsAgo: number): void {
+  const st = fs.statSync(ptyPath);
+  fs.utimesSync(ptyPath, st.atimeMs / 1000, Date.now() / 1000 - secondsAgo);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// utmp, via who(1)
+
+/** The `who` lines that belong to a mosh session pid ("(... mosh [PID])"). */
+export async function whoLinesFor(pid: number): Promise<string[]> {
+  const result = await run('who', [], { timeoutMs: 10_000 });
+  return result.stdout.split('\n').filter((line) => line.includes(`mosh [${pid}])`));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The CLI
+
+let cachedRepoRoot: string | undefined;
+
+/** The repository root: the nearest directory above this file with moshwarden's package.json. */
+export function repoRoot(): string {
+  if (cachedRepoRoot) return cachedRepoRoot;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'moshwarden') return (cachedRepoRoot = dir);
+    } catch {
+      // keep looking
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('e2e harness: repository root (package.json of moshwarden) not found');
+    dir = parent;
+  }
+}
+
+export interface CliOptions {
+  /** Added to (and overriding) the environment; JOURNAL_STREAM and MOSHWARDEN_CONFIG are removed first. */
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin. */
+  input?: string;
+  cwd?: string;
+  /** Default 30 s; the promise rejects (with the output so far) after it. */
+  timeoutMs?: number;
+  /** Script to run instead of <repo>/bin/moshwarden.js (for testing the harness itself). */
+  entry?: string;
+}
+
+function cliEnv(extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.JOURNAL_STREAM; // else the daemon may prefix lines with <N>
+  delete env.MOSHWARDEN_CONFIG;
+  delete env.NODE_TEST_CONTEXT; // don't let the child think it runs under node:test
+  return { ...env, ...extra };
+}
+
+function entryPath(entry: string | undefined): string {
+  return entry ?? path.join(repoRoot(), 'bin', 'moshwarden.js');
+}
+
+/** Runs `node <repo>/bin/moshwarden.js ...args` to completion. */
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<RunResult> {
+  return run(process.execPath, [entryPath(opts.entry), ...args], {
+    env: cliEnv(opts.env),
+    cwd: opts.cwd ?? repoRoot(),
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+  });
+}
+
+export type LogEvent = Record<string, unknown>;
+
+export interface Daemon {
+  pid: number;
+  /** Temporary directory holding the config (tests may put revocation files etc. here). */
+  dir: string;
+  configPath: string;
+  /** Every stdout line, as received. */
+  lines: string[];
+  /** The stdout lines that parsed as JSON objects (a leading syslog "<N>" prefix is stripped). */
+  events: LogEvent[];
+  stderr(): string;
+  /** Resolves with the exit code/signal once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Polls `events` (from index `fromIndex`, default 0) for one matching predicate and returns it. Throws on
+   * timeout, or as soon as the daemon exits, with the recent lines and stderr in the message.
+   */
+  waitForEvent(predicate: (event: LogEvent) => boolean, timeoutMs?: number, fromIndex?: number): Promise<LogEvent>;
+  /** SIGTERM, wait for exit (SIGKILL after timeoutMs), return the exit code (null if killed by a signal). */
+  stop(timeoutMs?: number): Promise<number | null>;
+}
+
+export interface DaemonOptions {
+  /** Extra arguments after `run --config FILE`. */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  entry?: string;
+}
+
+/** Writes configYaml to a temp file and starts `node bin/moshwarden.js run --config FILE`. */
+export async function startDaemon(configYaml: string, opts: DaemonOptions = {}): Promise<Daemon> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-'));
+  tempDirs.add(dir);
+  const configPath = path.join(dir, 'config.yaml');
+  fs.writeFileSync(configPath, configYaml, { mode: 0o600 });
+
+  const child = spawn(process.execPath, [entryPath(opts.entry), 'run', '--config', configPath, ...(opts.args ?? [])], {
+    cwd: repoRoot(),
+    env: cliEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  startedDaemons.add(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => {
+      startedDaemons.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+
+  const lines: string[] = [];
+  const events: LogEvent[] = [];
+  let partial = '';
+  let stderr = '';
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void exited.then((info) => (exitInfo = info));
+  const takeLine = (line: string) => {
+    lines.push(line);
+    try {
+      const value: unknown = JSON.parse(line.replace(/^<\d>/, ''));
+      if (value && typeof value === 'object' && !Array.isArray(value)) events.push(value as LogEvent);
+    } catch {
+      // not JSON: kept in lines only
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) if (line.trim()) takeLine(line);
+  });
+  child.stdout.on('end', () => {
+    if (partial.trim()) takeLine(partial);
+    partial = '';
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+
+  const recent = () => `recent stdout lines:\n${lines.slice(-20).join('\n')}\nstderr:\n${stderr.slice(-4000)}`;
+
+  return {
+    pid: child.pid ?? -1,
+    dir,
+    configPath,
+    lines,
+    events,
+    stderr: () => stderr,
+    exited,
+    async waitForEvent(predicate, timeoutMs = 15_000, fromIndex = 0): Promise<LogEvent> {
+      let exitedEarly = false;
+      const found = await poll(() => {
+        const hit = events.slice(fromIndex).find(predicate);
+        if (hit) return hit;
+        if (exitInfo) exitedEarly = true; // all output is in: 'close' fires after stdout ends
+        return exitedEarly ? null : undefined;
+      }, timeoutMs);
+      if (found) return found;
+      const why = exitedEarly ? `the daemon exited (${exitInfo?.code ?? exitInfo?.signal})` : `timed out after ${timeoutMs} ms`;
+      throw new Error(`waitForEvent: ${why}; ${recent()}`);
+    },
+    async stop(timeoutMs = 15_000): Promise<number | null> {
+      if (!exitInfo) child.kill('SIGTERM'); // our direct, unreaped child: the pid is still ours
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const { code } = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cleanup
+
+/**
+ * Ends everything this process started, and nothing else: daemons, then sessions (SIGTERM, a second
+ * SIGTERM, then SIGKILL — SIGKILL leaves a stale utmp record, so it is the last resort), then the tmux
+ * servers, then temp dirs. Call from after() hooks. Safe to call more than once.
+ */
+export async function cleanupAll(): Promise<void> {
+  const errors: string[] = [];
+
+  await Promise.all(
+    [...startedDaemons].map(async (child) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve())));
+      clearTimeout(timer);
+    }),
+  );
+  startedDaemons.clear();
+
+  // Sessions first, while their clients still listen: mosh then exits within milliseconds.
+  const sessions = [...startedSessions.values()];
+  const alive = () => sessions.filter((s) => isAlive(s.pid, s.startTime));
+  for (const s of alive()) signalIfSame(s.pid, s.startTime, 'SIGTERM');
+  if (!(await poll(() => (alive().length ? undefined : true), 3_000, 50))) {
+    for (const s of alive()) signalIfSame(s.pid, s.startTime, 'SIGTERM'); // a 2nd SIGTERM exits at once
+    if (!(await poll(() => (alive().length ? undefined : true), 3_000, 50))) {
+      for (const s of alive()) {
+        errors.push(`mosh-server ${s.pid} ignored SIGTERM; sent SIGKILL`);
+        signalIfSame(s.pid, s.startTime, 'SIGKILL');
+      }
+    }
+  }
+  // The pty hangup ends the child; one that somehow survives was still started by us.
+  for (const s of sessions) {
+    if (s.child && signalIfSame(s.child.pid, s.child.startTime, 'SIGTERM')) {
+      if (!(await waitForExit(s.child.pid, 3_000, s.child.startTime))) signalIfSame(s.child.pid, s.child.startTime, 'SIGKILL');
+    }
+  }
+  startedSessions.clear();
+
+  for (const socket of [...startedTmux.keys()]) killTmux(socket);
+
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+
+  if (errors.length) console.error(`e2e cleanup: ${errors.join('; ')}`);
+}
+
+/** What the harness still tracks (for debugging a leak). */
+export function trackedPids(): { sessions: number[]; tmuxSockets: string[]; daemons: number[] } {
+  return {
+    sessions: [...startedSessions.keys()],
+    tmuxSockets: [...startedTmux.keys()],
+    daemons: [...startedDaemons].map((c) => c.pid ?? -1),
+  };
+}
