@@ -78,18 +78,22 @@ export function parseConfig(text: string, file: string): ConfigResult {
   if (doc.errors.length > 0) {
     // The tree may be broken; walking it would mostly produce noise. For the same reason only the first
     // syntax error of each line is kept (an unquoted `* * * * *` alone gives five).
-    for (const e of doc.errors) reader.yamlProblem(e.pos[0], e.message);
+    for (const e of doc.errors) reader.yamlProblem(e.pos[0], e.message + aliasHint(e.message));
     return { ok: false, errors: reader.sortedErrors() };
   }
   for (const w of doc.warnings) reader.yamlProblem(w.pos[0], w.message);
   // yaml only notices an alias without an anchor when converting to JS, which this reader never does.
+  let danglingAliases = 0;
   visit(doc, {
     Alias(_, alias) {
       if (alias.resolve(doc) === undefined) {
-        reader.yamlProblem(alias.range?.[0] ?? 0, `the alias *${alias.source} names no anchor (&${alias.source})`);
+        danglingAliases++;
+        const hint = aliasHint('alias');
+        reader.yamlProblem(alias.range?.[0] ?? 0, `*${alias.source} names no anchor (&${alias.source})${hint}`);
       }
     },
   });
+  if (danglingAliases > 0) return { ok: false, errors: reader.sortedErrors() };
 
   const policy = reader.readPolicy();
   const errors = reader.sortedErrors();
@@ -130,8 +134,7 @@ class ConfigReader {
   yamlProblem(offset: number, message: string): void {
     const { line, col } = this.lines.linePos(offset);
     if (this.errors.some((e) => e.code === 'YAML_SYNTAX' && e.line === line)) return;
-    const hint = /alias/i.test(message) ? ' (text starting with *, like a cron expression, must be quoted)' : '';
-    this.errors.push({ file: this.file, line, col, key: '', value: null, code: 'YAML_SYNTAX', message: message + hint });
+    this.errors.push({ file: this.file, line, col, key: '', value: null, code: 'YAML_SYNTAX', message });
   }
 
   // ---- the sections ------------------------------------------------------------------------------
@@ -618,6 +621,11 @@ function defaultPolicy(): Policy {
     log: { level: 'info', auditFile: null },
     metrics: { textfile: null },
   };
+}
+
+/** YAML reads a leading `*` as an alias; the usual cause is an unquoted cron expression. */
+function aliasHint(message: string): string {
+  return /alias/i.test(message) ? ' (text starting with *, like a cron expression, must be quoted)' : '';
 }
 
 function join(path: string, key: string): string {

@@ -284,6 +284,21 @@ describe('parseConfig: errors, each with its exact position', () => {
     assert.match(errors[0]?.message ?? '', /Unresolved tag: !secret/);
   });
 
+  it('YAML_SYNTAX: an unquoted cron expression gives one error, with a hint', () => {
+    const e = oneError('schedules:\n  - cron: * * * * *\n    terminate: all\n', {
+      code: 'YAML_SYNTAX',
+      line: 2,
+      col: 11,
+      key: '',
+    });
+    assert.match(e.message, /must be quoted/);
+  });
+
+  it('YAML_SYNTAX: an alias without an anchor', () => {
+    const e = oneError('dry_run: *yes\n', { code: 'YAML_SYNTAX', line: 1, col: 10, key: '' });
+    assert.match(e.message, /^\*yes names no anchor \(&yes\)/);
+  });
+
   it('DUPLICATE_KEY at the second occurrence, naming the first line', () => {
     const e = oneError('dry_run: true\nscan_interval: 5s\ndry_run: false\n', {
       code: 'DUPLICATE_KEY',

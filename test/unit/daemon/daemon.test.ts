@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { Daemon, discountOwnWrite } from '../../../src/daemon/daemon.js';
+import type { Policy, Revocation, Session } from '../../../src/core/types.js';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
+
+const POLICY: Policy = {
+  scanIntervalMs: 5_000,
+  dryRun: false,
+  revocationFile: '/nonexistent',
+  defaults: { idleTimeoutMs: 30 * MIN, countOutput: false, warnBeforeMs: 2 * MIN, graceMs: 10_000, maxAgeMs: null, detachedTimeoutMs: null, exempt: false },
+  rules: [{ index: 0, users: ['mw-boss'], groups: [], overrides: { exempt: true } }],
+  schedules: [],
+  log: { level: 'info', auditFile: null },
+  metrics: { textfile: null },
+};
+
+function session(over: Partial<Session>): Session {
+  return {
+    pid: 100, startTicks: 1, uid: 1001, user: 'mw-alice', groups: ['mw-alice'], tty: 'pts/1', startedAt: T0,
+    from: '198.51.100.7', client: '127.0.0.1', state: 'attached', stateSince: T0, port: 60001,
+    lastInputAt: T0, lastOutputAt: T0, ...over,
+  };
+}
+
+/** A host made of plain data: sessions that exist, a clock, and records of writes and signals. */
+function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[] = []) {
+  let now = T0;
+  const alive = new Set(sessions.map((s) => s.pid));
+  const writes: { tty: string; text: string }[] = [];
+  const signals: string[] = [];
+  const events: Record<string, unknown>[] = [];
+  const log = pino({ base: undefined }, { write: (line: string) => void events.push(JSON.parse(line)) });
+  const daemon = new Daemon(policy, {
+    scan: async () => ({ sessions: sessions.filter((s) => alive.has(s.pid)), pending: 0, problems: [] }),
+    log,
+    revocations: () => revocations,
+    setTimer: () => ({ cancel() {} }),
+    act: {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+      isSame: (t) => alive.has(t.pid),
+      kill: (pid, signal) => {
+        signals.push(`${signal} ${pid}`);
+        if (signal === 'SIGTERM') alive.delete(pid);
+      },
+      write: (tty, text) => {
+        writes.push({ tty, text });
+        return { ok: true, mtimeBefore: T0, mtimeAfter: now };
+      },
+    },
+  });
+  const names = () => events.map((e) => `${e.event} ${e.pid ?? ''}`.trim());
+  return { daemon, writes, signals, events, names, setNow: (t: number) => (now = t), settle: () => new Promise((r) => setImmediate(r)) };
+}
+
+test('idle session: start, warn once at warn time, SIGTERM at the deadline, end with reason idle', async () => {
+  const h = fakeHost(POLICY, [session({})]);
+  h.setNow(T0 + 1 * MIN);
+  await h.daemon.request('start');
+  assert.deepEqual(h.names(), ['session.start 100']);
+
+  h.setNow(T0 + 28 * MIN);
+  await h.daemon.request('timer');
+  await h.daemon.request('timer'); // a second pass in the same period does not warn again
+  assert.equal(h.writes.length, 1);
+  assert.match(h.writes[0]!.text, /will be closed in 2m/);
+  assert.equal(h.signals.length, 0);
+
+  h.setNow(T0 + 30 * MIN);
+  await h.daemon.request('timer');
+  await h.settle();
+  assert.deepEqual(h.signals, ['SIGTERM 100']);
+  assert.deepEqual(h.names(), ['session.start 100', 'session.warn 100', 'session.terminate 100', 'session.end 100']);
+  const end = h.events.at(-1)!;
+  assert.equal(end.reason, 'idle');
+  assert.equal(end.duration_seconds, 30 * 60);
+  assert.equal(h.events[2]!.idle_seconds, 30 * 60);
+});
+
+test('an exempt user is never warned or signalled', async () => {
+  const h = fakeHost(POLICY, [session({ user: 'mw-boss' })]);
+  for (const m of [1, 28, 30, 600]) {
+    h.setNow(T0 + m * MIN);
+    await h.daemon.request('timer');
+  }
+  assert.equal(h.writes.length, 0);
+  assert.equal(h.signals.length, 0);
+});
+
+test('dry run: logs warn and terminate once, writes and signals nothing', async () => {
+  const h = fakeHost({ ...POLICY, dryRun: true }, [session({})]);
+  for (const m of [28, 30, 31, 32]) {
+    h.setNow(T0 + m * MIN);
+    await h.daemon.request('timer');
+  }
+  assert.equal(h.writes.length, 0);
+  assert.equal(h.signals.length, 0);
+  assert.deepEqual(h.names(), ['session.start 100', 'session.warn 100', 'session.terminate 100']);
+  assert.equal(h.events[2]!.dry_run, true);
+});
+
+test('revoked session: terminated at once with the entry in the event', async () => {
+  const r: Revocation = { target: { kind: 'user', name: 'mw-alice' }, line: 3, reason: 'offboarding', until: null };
+  const h = fakeHost(POLICY, [session({}), session({ pid: 200, user: 'mw-bob', uid: 1002 })], [r]);
+  h.setNow(T0 + 1_000);
+  await h.daemon.request('start');
+  await h.settle();
+  assert.deepEqual(h.signals, ['SIGTERM 100']);
+  const term = h.events.find((e) => e.event === 'session.terminate')!;
+  assert.deepEqual(term.revocation, { target: 'user:mw-alice', line: 3, reason: 'offboarding' });
+  assert.match(h.writes[0]!.text, /Access revoked: offboarding/);
+});
+
+test('a session that ends by itself: session.end with reason null', async () => {
+  const sessions = [session({})];
+  const h = fakeHost(POLICY, sessions);
+  await h.daemon.request('start');
+  sessions.length = 0;
+  await h.daemon.request('timer');
+  const end = h.events.at(-1)!;
+  assert.equal(end.event, 'session.end');
+  assert.equal(end.reason, null);
+});
+
+test('attach and detach are logged on change', async () => {
+  const s = session({ state: 'waiting', client: null });
+  const sessions = [s];
+  const h = fakeHost(POLICY, sessions);
+  await h.daemon.request('start');
+  sessions[0] = { ...s, state: 'attached', client: '127.0.0.1' };
+  await h.daemon.request('timer');
+  sessions[0] = { ...s, state: 'detached', client: null };
+  await h.daemon.request('timer');
+  assert.deepEqual(h.names(), ['session.start 100', 'session.attach 100', 'session.detach 100']);
+  assert.equal(h.events[1]!.client, '127.0.0.1');
+});
+
+test('discountOwnWrite: only an mtime equal to our own write is discounted', () => {
+  assert.equal(discountOwnWrite(500, { before: 100, after: 500 }), 100);
+  assert.equal(discountOwnWrite(508, { before: 100, after: 500 }), 508);
+  assert.equal(discountOwnWrite(500, null), 500);
+  assert.equal(discountOwnWrite(null, { before: 1, after: 2 }), null);
+});
