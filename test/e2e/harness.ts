@@ -201,7 +201,7 @@ interface TrackedProcess {
 }
 
 const startedSessions = new Map<number, TrackedProcess & { child?: TrackedProcess }>();
-const startedTmux = new Map<string, { server?: TrackedProcess; client?: TrackedProcess }>();
+const startedTmux = new Map<string, { server?: TrackedProcess; client?: TrackedProcess; socketPath?: string }>();
 const startedDaemons = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 const portsHandedOut = new Set<number>();
@@ -450,10 +450,17 @@ export interface Client {
   tmuxPid: number;
   /** Types text into the client (literally), then Enter unless enter is false. */
   sendKeys(text: string, enter?: boolean): void;
-  /** The visible screen, one line per row, trailing blanks trimmed. */
+  /**
+   * The pane's text: tmux history, then the visible rows; trailing blank lines trimmed. While mosh-client
+   * runs it is on the alternate screen, so there is no history and this is just the screen. Once it has
+   * exited, tmux's "Pane is dead" line scrolls the top row (where "[mosh is exiting.]" is) into history:
+   * that is why history is included.
+   */
   capture(): string;
   /** Polls the screen until it matches; returns the screen. On timeout throws with the last screen. */
   waitForText(re: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** Resizes the client's terminal (mosh forwards it to the session's pty). */
+  resize(cols: number, rows: number): void;
   /** True once mosh-client has exited (tmux keeps the dead pane so its last screen can be captured). */
   clientExited(): boolean;
   /**
@@ -462,10 +469,10 @@ export interface Client {
    */
   detach(): Promise<void>;
   /**
-   * Kills the tmux server. Note: the client gets SIGHUP, which mosh-client treats like quitting: it tells
+   * Kills the tmux server and waits until it and the client are gone. Note: the client gets SIGHUP, which mosh-client treats like quitting: it tells
    * the server to shut down, so the *session ends too* (measured: within ~0.1 s). Use detach() to keep it.
    */
-  kill(): void;
+  kill(): Promise<void>;
 }
 
 export interface AttachOptions {
@@ -498,7 +505,7 @@ const DEFAULT_PROMPT = /[$#]\s*$/m;
 export async function attachClient(session: MoshSession, opts: AttachOptions = {}): Promise<Client> {
   const socket = `mw-e2e-${process.pid}-${++tmuxCounter}`;
   const target = 'mw';
-  const tracked: { server?: TrackedProcess; client?: TrackedProcess } = {};
+  const tracked: { server?: TrackedProcess; client?: TrackedProcess; socketPath?: string } = {};
   startedTmux.set(socket, tracked);
 
   // remain-on-exit is set globally before the pane exists, so even a client that dies at once leaves
@@ -515,10 +522,9 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
   );
   if (created.code !== 0) throw new Error(`tmux new-session failed (${created.code}): ${created.stderr}`);
 
-  const [serverPid, panePid] = tmuxSync(socket, ['display-message', '-p', '-t', target, '#{pid} #{pane_pid}'])
-    .trim()
-    .split(' ')
-    .map(Number);
+  const [pids = '', socketPath] = tmuxSync(socket, ['display-message', '-p', '-t', target, '#{pid} #{pane_pid}\n#{socket_path}']).split('\n');
+  tracked.socketPath = socketPath;
+  const [serverPid, panePid] = pids.trim().split(' ').map(Number);
   if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
   const serverStart = startTimeOf(serverPid);
   if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
@@ -528,8 +534,8 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
   const clientStart = startTimeOf(clientPid);
   if (clientStart) tracked.client = { pid: clientPid, startTime: clientStart };
 
-  const capture = (): string => tmuxSync(socket, ['capture-pane', '-p', '-t', target]).replace(/\n+$/, '');
-  const clientExited = (): boolean => tmuxSync(socket, ['display-message', '-p', '-t', target, '#{pane_dead}']).trim() === '1';
+  const capture = (): string => tmuxSync(socket, ['capture-pane', '-p', '-S', '-', '-t', target]).replace(/\n+$/, '');
+  const clientExited = (): boolean => clientStart === null || !isAlive(clientPid, clientStart);
 
   const client: Client = {
     session,
@@ -542,6 +548,9 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
       if (enter) tmuxSync(socket, ['send-keys', '-t', target, 'Enter']);
     },
     capture,
+    resize(cols: number, rows: number): void {
+      tmuxSync(socket, ['resize-window', '-t', target, '-x', String(cols), '-y', String(rows)]);
+    },
     async waitForText(re: RegExp | string, timeoutMs = 15_000): Promise<string> {
       const matches = (screen: string) => (typeof re === 'string' ? screen.includes(re) : re.test(screen));
       let last = '';
@@ -559,8 +568,8 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
         throw new Error(`mosh-client ${clientPid} still running after SIGKILL`);
       }
     },
-    kill(): void {
-      killTmux(socket);
+    kill(): Promise<void> {
+      return killTmux(socket);
     },
   };
 
@@ -570,7 +579,7 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
   const ready = await poll(() => {
     screen = capture();
     if (prompt.test(screen)) return 'ready' as const;
-    if (clientExited()) return 'dead' as const;
+    if (clientExited()) return 'dead' as const; // e.g. a wrong key or port
     return undefined;
   }, timeoutMs);
   if (ready !== 'ready') {
@@ -588,18 +597,21 @@ function readComm(pid: number): string | null {
   }
 }
 
-function killTmux(socket: string): void {
+async function killTmux(socket: string): Promise<void> {
   const tracked = startedTmux.get(socket);
+  startedTmux.delete(socket);
   try {
     tmuxSync(socket, ['kill-server']);
   } catch {
     // already gone
   }
-  // Belt and braces: if the server or the client outlived kill-server, end them (identity-checked).
-  for (const proc of [tracked?.server, tracked?.client]) {
-    if (proc) signalIfSame(proc.pid, proc.startTime, 'SIGKILL');
+  // The client got SIGHUP and is now telling its server to shut down: give it time to finish (measured
+  // ~0.1 s), then end whatever outlived kill-server (identity-checked).
+  for (const proc of [tracked?.client, tracked?.server]) {
+    if (proc && !(await waitForExit(proc.pid, 5_000, proc.startTime))) signalIfSame(proc.pid, proc.startTime, 'SIGKILL');
   }
-  startedTmux.delete(socket);
+  // tmux 3.3a leaves its socket file behind after kill-server.
+  if (tracked?.socketPath && path.basename(tracked.socketPath) === socket) fs.rmSync(tracked.socketPath, { force: true });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -836,7 +848,7 @@ export async function cleanupAll(): Promise<void> {
   }
   startedSessions.clear();
 
-  for (const socket of [...startedTmux.keys()]) killTmux(socket);
+  await Promise.all([...startedTmux.keys()].map(killTmux));
 
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
