@@ -24,7 +24,7 @@ export interface ProcessCost {
   ticks: number;
   /** Percent of one core over the window. */
   cpuPct: number;
-  /** Max VmRSS over the samples in the window, MB (10^6 bytes... no: MiB, see report). */
+  /** Max VmRSS over the samples in the window, MiB (the kernel's kB are KiB). */
   maxRssMiB: number;
   /** VmHWM at the end of the window: peak since the process started (includes start-up). */
   peakRssMiB: number;

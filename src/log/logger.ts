@@ -19,9 +19,34 @@ export function lineDestination(fd: number, journald: boolean): { write(line: st
         const m = /^\{"level":"(\w+)"/.exec(line);
         out = `<${PRIORITY[m?.[1] ?? 'info'] ?? 6}>${line}`;
       }
-      fs.writeSync(fd, out);
+      writeAll(fd, Buffer.from(out, 'utf8'));
     },
   };
+}
+
+/**
+ * Writes every byte: a pipe can take part of a line (EAGAIN on a full non-blocking pipe), and a reader
+ * that went away (EPIPE: journald restarting, `| head`) must not take the daemon down with it.
+ */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function writeAll(fd: number, data: Buffer): void {
+  let off = 0;
+  let stalls = 0;
+  while (off < data.length) {
+    try {
+      off += fs.writeSync(fd, data, off);
+      stalls = 0;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' && ++stalls < 1000) {
+        Atomics.wait(PAUSE, 0, 0, 1); // the reader is slow: sleep 1 ms, then try again (≤ 1 s in all)
+        continue;
+      }
+      if (code === 'EPIPE' || code === 'EAGAIN') return; // nobody reads: losing the line beats dying
+      throw e;
+    }
+  }
 }
 
 export interface LoggerOptions {

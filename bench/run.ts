@@ -1,0 +1,97 @@
+// `npm run bench`: scan cost against ps-list at ~1,000 / ~5,000 / ~10,000 extra processes, then the real
+// daemon's steady CPU and RSS at ~10,000; writes bench/RESULTS.md and prints a summary.
+//
+// BENCH_QUICK=1 shrinks every size and window (for checking the benchmark itself; not for results).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import psList from 'ps-list';
+import { createNss } from '../src/host/nss.js';
+import { listPids, ProcessTable } from '../src/host/proc.js';
+import { Discovery } from '../src/sessions/discover.js';
+import { measureInterleaved, type Subject } from './measure.js';
+import { machineFacts, renderReport, summary, type Run, type ScanSection } from './report.js';
+import { ExtraProcesses } from './spawn.js';
+import { measureSteady } from './steady.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Sizes of the scan comparison; ps-list gets fewer reps where it is slow (it runs `ps` twice per call). */
+const SECTIONS = quick
+  ? [{ extra: 100, reps: 5, psReps: 3 }, { extra: 300, reps: 5, psReps: 3 }]
+  : [
+      { extra: 1000, reps: 30, psReps: 30 },
+      { extra: 5000, reps: 30, psReps: 15 },
+      { extra: 10000, reps: 20, psReps: 5 },
+    ];
+const WARMUP = quick ? 1 : 3;
+const STEADY_EXTRA = quick ? 300 : 10000;
+const SETTLE_MS = quick ? 2_000 : 10_000;
+const WINDOW_MS = quick ? 10_000 : 60_000;
+
+function log(line: string): void {
+  process.stdout.write(`[bench] ${line}\n`);
+}
+
+async function subjects(reps: number, psReps: number): Promise<Subject[]> {
+  const warmTable = new ProcessTable();
+  warmTable.scan(true);
+  const discovery = new Discovery({ nss: createNss(), now: Date.now });
+  await discovery.scan(true);
+  return [
+    { name: 'ProcessTable.scan(true): full read, new table', baseline: false, reps, run: () => new ProcessTable().scan(true).size },
+    { name: 'ProcessTable.scan(false): incremental, warmed table', baseline: false, reps, run: () => warmTable.scan(false).size },
+    { name: 'Discovery.scan(false): the daemon’s periodic scan (entries = sessions)', baseline: false, reps, run: async () => (await discovery.scan(false)).sessions.length },
+    { name: 'ps-list (baseline)', baseline: true, reps: psReps, run: async () => (await psList()).length },
+  ];
+}
+
+async function main(): Promise<number> {
+  const t0 = performance.now();
+  const machine = machineFacts(root);
+  log(`${machine.cores} cores, ${machine.cpuModel}, ${machine.kernel}, Node ${machine.node}; ${listPids().length} processes on the host`);
+  const extra = new ExtraProcesses();
+  const sections: ScanSection[] = [];
+
+  for (const cfg of SECTIONS) {
+    const grown = await extra.grow(cfg.extra);
+    log(`${grown.reached} extra processes (${(grown.spawnMs / 1000).toFixed(1)} s to start)${grown.error ? `; spawning stopped: ${grown.error}` : ''}`);
+    const before = listPids().length;
+    const timings = await measureInterleaved(await subjects(cfg.reps, cfg.psReps), WARMUP);
+    sections.push({
+      extraTarget: cfg.extra,
+      extraReached: grown.reached,
+      spawnError: grown.error,
+      hostProcesses: { before, after: listPids().length },
+      warmup: WARMUP,
+      timings,
+    });
+    log(`scans measured at ~${cfg.extra} extra`);
+  }
+
+  const grown = await extra.grow(STEADY_EXTRA);
+  log(`${grown.reached} extra processes for the daemon; settling ${SETTLE_MS / 1000} s, measuring ${WINDOW_MS / 1000} s`);
+  const steady = await measureSteady({ root, settleMs: SETTLE_MS, windowMs: WINDOW_MS, sampleEveryMs: 1_000 });
+  await extra.killAll();
+
+  const run: Run = {
+    command: quick ? 'BENCH_QUICK=1 npm run bench (quick check, not a result)' : 'npm run bench',
+    machine,
+    runtimeS: (performance.now() - t0) / 1000,
+    sections,
+    steady: { ...steady, extraTarget: STEADY_EXTRA, extraReached: grown.reached, spawnError: grown.error },
+  };
+  const file = path.join(root, 'bench/RESULTS.md');
+  writeFileSync(file, renderReport(run));
+  process.stdout.write(`\n${summary(run)}\n\nWritten: ${file} (${run.runtimeS.toFixed(0)} s)\n`);
+  return steady.error ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
