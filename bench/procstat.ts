@@ -41,3 +41,21 @@ export function memory(pid: number): Memory | null {
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+) kB$`, 'm').exec(text)?.[1] ?? NaN);
   return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
 }
+
+export interface HostCpu {
+  busy: number;
+  total: number;
+}
+
+/** The `cpu` line of /proc/stat: ticks of all cores, busy (not idle/iowait) and total. */
+export function hostCpu(): HostCpu {
+  const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!;
+  const v = line.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - v[3]! - v[4]!, total };
+}
+
+/** Percent of all cores that were busy between two snapshots (everything on the host, this benchmark included). */
+export function hostBusyPct(a: HostCpu, b: HostCpu): number {
+  return ((b.busy - a.busy) / (b.total - a.total)) * 100;
+}

@@ -55,6 +55,8 @@ export interface ScanSection {
   extraReached: number;
   spawnError: string | null;
   hostProcesses: { before: number; after: number };
+  /** All cores busy during the measurements, everything on the host (this benchmark included). */
+  hostBusyPct: number;
   warmup: number;
   timings: Timing[];
 }
@@ -168,7 +170,8 @@ function sectionTable(s: ScanSection): string[] {
     `## One scan of the process table, ~${s.extraTarget.toLocaleString('en')} extra processes`,
     '',
     `Extra processes: ${s.extraReached.toLocaleString('en')} of ${s.extraTarget.toLocaleString('en')} requested${s.spawnError ? ` (spawning stopped: ${s.spawnError})` : ''}. ` +
-      `Processes on the host: ${s.hostProcesses.before.toLocaleString('en')} before, ${s.hostProcesses.after.toLocaleString('en')} after the measurements. ` +
+      `Processes on the host: ${s.hostProcesses.before.toLocaleString('en')} before, ${s.hostProcesses.after.toLocaleString('en')} after the measurements; ` +
+      `host CPU busy meanwhile ${s.hostBusyPct.toFixed(0)} % of all cores (everything, this benchmark included). ` +
       `${s.warmup} untimed warm-up calls of each, then interleaved rounds (the order rotates every round).`,
     '',
     '| What | reps | entries | median ms | p90 ms | CPU ms/call | ps-list ÷ ours (median) | ps-list ÷ ours (p90) | ps-list ÷ ours (CPU) |',
@@ -186,7 +189,8 @@ function sectionTable(s: ScanSection): string[] {
 }
 
 function costRow(c: ProcessCost, idle: ProcessCost, daemon: ProcessCost): string {
-  const vsIdle = c === idle ? '(baseline)' : `${times(c.cpuPct / idle.cpuPct)} CPU, ${times(c.maxRssMiB / idle.maxRssMiB)} RSS`;
+  const cpuVsIdle = idle.ticks === 0 ? 'n/a (idle Node: 0 ticks)' : times(c.cpuPct / idle.cpuPct);
+  const vsIdle = c === idle ? '(baseline)' : `${cpuVsIdle} CPU, ${times(c.maxRssMiB / idle.maxRssMiB)} RSS`;
   const vsDaemon = c === daemon ? '—' : times(c.cpuPct / daemon.cpuPct);
   return `| ${c.label} | \`${c.command.replace(/\/tmp\/moshwarden-bench-[^/]+/, '$TMP')}\` | ${c.ticks} | ${pct(c.cpuPct)} | ${mib(c.maxRssMiB)} | ${mib(c.peakRssMiB)} | ${vsIdle} | ${vsDaemon} |`;
 }
@@ -224,7 +228,9 @@ export function renderReport(run: Run): string {
     out.push(`## Daemon steady cost at ~10,000 processes`, '');
     out.push(
       `Extra processes: ${st.extraReached.toLocaleString('en')} of ${st.extraTarget.toLocaleString('en')} requested${st.spawnError ? ` (spawning stopped: ${st.spawnError})` : ''}. ` +
-        `Processes on the host: ${st.hostProcesses.start.toLocaleString('en')} at the start of the window, ${st.hostProcesses.end.toLocaleString('en')} at its end.`,
+        `Processes on the host: ${st.hostProcesses.start.toLocaleString('en')} at the start of the window, ${st.hostProcesses.end.toLocaleString('en')} at its end; ` +
+        `mosh-server processes: ${st.moshServers.start} and ${st.moshServers.end}. ` +
+        `Host CPU busy over the window: ${st.hostBusyPct.toFixed(1)} % of all cores (everything on the host, these three included).`,
       '',
       `The three processes ran side by side: started together, left to settle, then CPU (utime+stime+cutime+cstime of /proc/PID/stat) ` +
         `was read at the start and end of a ${st.windowS.toFixed(1)} s window and VmRSS sampled ${st.samples} times in it. ` +
@@ -248,11 +254,14 @@ export function renderReport(run: Run): string {
   }
 
   const sessions = run.sections.flatMap((s) => s.timings.filter((t) => t.name.startsWith('Discovery')).map((t) => t.listed));
+  const events = st ? Object.entries(st.daemonEvents).filter(([k]) => k.startsWith('session.')).reduce((a, [, v]) => a + v, 0) : 0;
   out.push(
     '## Caveats',
     '',
-    `- mosh sessions on the host during the scans: ${[...new Set(sessions)].join(', ') || 'n/a'}. The Discovery and daemon figures are the cost of`,
-    '  finding sessions among many processes; the per-session work (fds, utmp, pty stat, NSS) is not in them when that is 0.',
+    `- mosh sessions found by the last Discovery scan of each size: ${sessions.join(', ') || 'n/a'}. These are whatever else ran on the host`,
+    '  (the benchmark starts none); with 0 sessions the per-session work (fds, utmp, pty stat, NSS) is not in the Discovery figures.',
+    `- The host is shared: other work (e.g. test suites starting mosh sessions${events ? `; the daemon logged ${events} session.* lines in this run` : ''}) can`,
+    '  run at the same time and add noise; the host-busy figures above show how much was going on.',
     '- The steady window holds only incremental scans; the daemon also does a full scan at start, on every new pty in /dev/pts',
     `  and every ${FULL_SCAN_EVERY_S / 60} minutes (estimated in the targets table).`,
     `- The machine has ${m.cores} cores; ps-list's two \`ps\` children can run on the other core, so its wall time is below its CPU time.`,

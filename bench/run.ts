@@ -10,6 +10,7 @@ import { createNss } from '../src/host/nss.js';
 import { listPids, ProcessTable } from '../src/host/proc.js';
 import { Discovery } from '../src/sessions/discover.js';
 import { measureInterleaved, type Subject } from './measure.js';
+import { hostBusyPct, hostCpu } from './procstat.js';
 import { machineFacts, renderReport, summary, type Run, type ScanSection } from './report.js';
 import { ExtraProcesses } from './spawn.js';
 import { measureSteady } from './steady.js';
@@ -58,12 +59,16 @@ async function main(): Promise<number> {
     const grown = await extra.grow(cfg.extra);
     log(`${grown.reached} extra processes (${(grown.spawnMs / 1000).toFixed(1)} s to start)${grown.error ? `; spawning stopped: ${grown.error}` : ''}`);
     const before = listPids().length;
-    const timings = await measureInterleaved(await subjects(cfg.reps, cfg.psReps), WARMUP);
+    const list = await subjects(cfg.reps, cfg.psReps);
+    const host0 = hostCpu();
+    const timings = await measureInterleaved(list, WARMUP);
+    const busy = hostBusyPct(host0, hostCpu());
     sections.push({
       extraTarget: cfg.extra,
       extraReached: grown.reached,
       spawnError: grown.error,
       hostProcesses: { before, after: listPids().length },
+      hostBusyPct: busy,
       warmup: WARMUP,
       timings,
     });

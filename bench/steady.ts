@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { atExit, killChild } from './spawn.js';
-import { cpuTicks, memory, ticksToMs } from './procstat.js';
-import { listPids } from '../src/host/proc.js';
+import { cpuTicks, hostBusyPct, hostCpu, memory, ticksToMs } from './procstat.js';
+import { listPids, readStat } from '../src/host/proc.js';
 
 export interface SteadyOptions {
   /** Package root (where bin/ and dist/ are). */
@@ -35,6 +35,10 @@ export interface SteadyResult {
   windowS: number;
   samples: number;
   hostProcesses: { start: number; end: number };
+  /** mosh-server processes on the host (sessions and their pre-exec children) at the start and end. */
+  moshServers: { start: number; end: number };
+  /** All cores, everything on the host (these three processes and this benchmark included), over the window. */
+  hostBusyPct: number;
   daemon: ProcessCost;
   idleNode: ProcessCost;
   psListLoop: ProcessCost;
@@ -50,6 +54,8 @@ interface Started {
   command: string;
   child: ChildProcess;
 }
+
+const countMoshServers = () => listPids().filter((p) => readStat(p)?.comm === 'mosh-server').length;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -129,9 +135,11 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
     await followDaemon(daemon, events, stderr);
     await sleep(opts.settleMs);
     const watched = [daemon, idle, loop];
-    const before = watched.map((w) => cpuTicks(w.child.pid!));
     const maxRss = watched.map(() => 0);
     const hostStart = listPids().length;
+    const moshStart = countMoshServers();
+    const before = watched.map((w) => cpuTicks(w.child.pid!));
+    const host0 = hostCpu();
     const t0 = performance.now();
     let samples = 0;
     while (performance.now() - t0 < opts.windowMs) {
@@ -144,7 +152,9 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
     }
     const after = watched.map((w) => cpuTicks(w.child.pid!));
     const windowS = (performance.now() - t0) / 1000;
+    const busy = hostBusyPct(host0, hostCpu());
     const hostEnd = listPids().length;
+    const moshEnd = countMoshServers();
     const cost = (i: number): ProcessCost => {
       const w = watched[i]!;
       const b = before[i];
@@ -161,7 +171,15 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
         alive: w.child.exitCode === null && w.child.signalCode === null,
       };
     };
-    result = { windowS, samples, hostProcesses: { start: hostStart, end: hostEnd }, daemon: cost(0), idleNode: cost(1), psListLoop: cost(2) };
+    result = {
+      windowS,
+      samples,
+      hostProcesses: { start: hostStart, end: hostEnd },
+      moshServers: { start: moshStart, end: moshEnd },
+      hostBusyPct: busy,
+      daemon: cost(0), idleNode: cost(1),
+      psListLoop: cost(2),
+    };
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
@@ -177,7 +195,7 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
 
   const empty = (s: Started): ProcessCost => ({ label: s.label, command: s.command, pid: s.child.pid ?? -1, ticks: NaN, cpuPct: NaN, maxRssMiB: NaN, peakRssMiB: NaN, alive: false });
   return {
-    ...(result ?? { windowS: 0, samples: 0, hostProcesses: { start: NaN, end: NaN }, daemon: empty(daemon), idleNode: empty(idle), psListLoop: empty(loop) }),
+    ...(result ?? { windowS: 0, samples: 0, hostProcesses: { start: NaN, end: NaN }, moshServers: { start: NaN, end: NaN }, hostBusyPct: NaN, daemon: empty(daemon), idleNode: empty(idle), psListLoop: empty(loop) }),
     daemonEvents: events,
     daemonExit,
     daemonStderr: stderr.text.trim(),

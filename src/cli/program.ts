@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { checkConfig } from './check-config.js';
 import { CliExit, configPath, loadPolicyOrExit } from './config-path.js';
 import { runDaemon } from './run.js';
+import { listRevocations, revokeCommand, unrevokeCommand } from './revoke.js';
 import { listSessions } from './sessions.js';
 import { terminateCommand } from './terminate.js';
 
@@ -47,6 +48,35 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file (for the grace period)')
     .action(async (pid: string, o: { reason?: string; config?: string }) => {
       await terminateCommand(pid, o.reason, await loadPolicyOrExit(configPath(o.config)));
+    });
+
+  program
+    .command('revoke')
+    .description('revoke a user, uid, group or address range: their live and future sessions are ended')
+    .argument('<target>', 'NAME | user:NAME | uid:N | group:NAME | from:CIDR')
+    .option('--reason <text>', 'recorded in the file, shown to the user and logged')
+    .option('--until <when>', 'the entry lapses then: ISO-8601 with a zone, or a duration from now (24h)')
+    .option('--config <file>', 'config file (for revocation_file)')
+    .action(async (target: string, o: { reason?: string; until?: string; config?: string }) => {
+      await revokeCommand(target, o, await loadPolicyOrExit(configPath(o.config)));
+    });
+
+  program
+    .command('unrevoke')
+    .description('remove the revocation lines for a target (the file is rewritten atomically)')
+    .argument('<target>', 'NAME | user:NAME | uid:N | group:NAME | from:CIDR')
+    .option('--config <file>', 'config file (for revocation_file)')
+    .action(async (target: string, o: { config?: string }) => {
+      unrevokeCommand(target, await loadPolicyOrExit(configPath(o.config)));
+    });
+
+  program
+    .command('revocations')
+    .description('list the revocation entries in force, lapsed ones, and bad lines')
+    .option('--config <file>', 'config file (for revocation_file)')
+    .option('--json', 'print JSON')
+    .action(async (o: { config?: string; json?: boolean }) => {
+      listRevocations(await loadPolicyOrExit(configPath(o.config)), Boolean(o.json));
     });
 
   program

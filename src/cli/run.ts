@@ -4,10 +4,14 @@ import { formatConfigError } from '../config/errors.js';
 import type { Policy } from '../core/types.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createNss } from '../host/nss.js';
-import { system, watchPtys } from '../host/system.js';
+import { system, watchFile, watchPtys } from '../host/system.js';
+import { RevocationStore } from '../revocation/store.js';
 import { createLogger } from '../log/logger.js';
 import { Discovery } from '../sessions/discover.js';
 import { loadPolicyOrExit } from './config-path.js';
+
+/** chokidar may fold a second append into the first one's event: look again after its window. */
+const FOLLOW_UP_MS = 100;
 
 export interface RunOptions {
   configPath: string;
@@ -21,13 +25,33 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration loaded');
 
   const discovery = new Discovery({ nss: createNss(), now: system.now });
+  // A changed list is acted on at once, not at the next scan (the daemon exists by the time it fires).
+  const revocations = new RevocationStore(policy.revocationFile, { log, onChange: () => void daemon.request('revocation') });
   const daemon = new Daemon(policy, {
-    scan: (full) => discovery.scan(full),
+    // Every pass re-checks the revocation file's identity too: a lost or coalesced watch event costs at
+    // most one scan interval, never a revocation.
+    scan: (full) => {
+      revocations.refresh();
+      return discovery.scan(full);
+    },
     act: system,
     log,
-    revocations: () => [],
+    revocations: () => revocations.current(),
     setTimer: system.setTimer,
   });
+
+  revocations.refresh(true);
+  let fileWatcher = watchRevocations(revocations.getPath());
+  function watchRevocations(path: string) {
+    return watchFile(
+      path,
+      () => {
+        revocations.refresh();
+        setTimeout(() => revocations.refresh(), FOLLOW_UP_MS);
+      },
+      (e) => log.warn({ event: 'watch.error', path, err: e }, 'revocation file watcher failed; the file is still checked every scan'),
+    );
+  }
 
   const watcher = watchPtys(
     () => void daemon.request('pts'),
@@ -43,6 +67,11 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     policy = withFlags(res.policy);
     log.level = policy.log.level;
     daemon.setPolicy(policy);
+    if (policy.revocationFile !== revocations.getPath()) {
+      revocations.setPath(policy.revocationFile);
+      void fileWatcher.close();
+      fileWatcher = watchRevocations(policy.revocationFile);
+    }
     log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration reloaded');
     await daemon.request('reload');
   };
@@ -53,7 +82,7 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
       // Leave every session alone: in-flight escalations are abandoned with the process.
       log.info({ event: 'daemon.stop', signal }, 'stopping; sessions are left alone');
       daemon.stop();
-      void watcher.close().finally(resolve);
+      void Promise.all([watcher.close(), fileWatcher.close()]).finally(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

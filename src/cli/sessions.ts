@@ -3,6 +3,7 @@ import { decide } from '../core/decide.js';
 import type { Policy } from '../core/types.js';
 import { createNss } from '../host/nss.js';
 import { system } from '../host/system.js';
+import { readRevocationFile } from '../revocation/file.js';
 import { Discovery } from '../sessions/discover.js';
 import { sessionJson, sessionsTable } from './session-view.js';
 
@@ -10,8 +11,10 @@ export async function listSessions(policy: Policy, json: boolean): Promise<void>
   const discovery = new Discovery({ nss: createNss(), now: system.now });
   const { sessions, problems } = await discovery.scan(true);
   const now = system.now();
-  // Revocations join in with the revocation file (issue 3); until then none are in force here.
-  const rows = sessions.map((session) => ({ session, verdict: decide(session, policy, [], now) }));
+  const file = readRevocationFile(policy.revocationFile);
+  if (!file.ok && !file.missing) process.stderr.write(`note: ${file.message}; revocations are not shown (the daemon keeps its last good list)\n`);
+  const revocations = file.ok ? file.parsed.entries : [];
+  const rows = sessions.map((session) => ({ session, verdict: decide(session, policy, revocations, now) }));
   rows.sort((a, b) => a.session.pid - b.session.pid);
   if (json) {
     process.stdout.write(JSON.stringify(rows.map((r) => sessionJson(r.session, r.verdict, policy, now)), null, 2) + '\n');

@@ -3,6 +3,7 @@
 // The YAML tree is walked by hand rather than converted to plain JS first, so that every error can name
 // the line and column of the exact node it is about. Every problem is collected; nothing stops at the first.
 
+import { isValidName } from '../core/names.js';
 import { readFile } from 'node:fs/promises';
 import { validate as validateCron, validateDetailed as explainCron } from 'node-cron';
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
@@ -40,8 +41,6 @@ const METRICS_KEYS = ['textfile'];
  * `@` is allowed after the first character because SSSD/AD setups use fully-qualified names
  * (`alice@example.com`). No spaces or colons: they cannot occur in a passwd/group entry.
  */
-const NAME_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.@-]*\$?$/;
-const NAME_MAX = 256;
 
 /** Marks a value that failed to read (its error has already been recorded). */
 const INVALID: unique symbol = Symbol('invalid');
@@ -515,7 +514,7 @@ class ConfigReader {
         ok = false;
         return;
       }
-      if (n.value.length > NAME_MAX || !NAME_RE.test(n.value)) {
+      if (!isValidName(n.value)) {
         this.report(
           'BAD_NAME',
           itemPath,

@@ -121,6 +121,8 @@ export class Daemon {
       if (t.verdict && t.verdict.at !== null && t.verdict.at > now) nextDue = Math.min(nextDue, t.verdict.at);
     }
     for (const [key, t] of this.tracked) if (!seen.has(key) && !this.isEnding(t)) this.finish(key, now);
+    // A revocation's `until` is a moment to re-evaluate too: the entry lapses then, not at the next edit.
+    for (const r of this.deps.revocations()) if (r.until !== null && r.until > now) nextDue = Math.min(nextDue, r.until);
 
     this.pendingRescans = result.pending > 0 ? this.pendingRescans + 1 : 0;
     this.schedule(nextDue, result.pending > 0 && this.pendingRescans <= PENDING_RESCAN_MAX ? PENDING_RESCAN_MS : 0);

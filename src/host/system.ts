@@ -30,3 +30,14 @@ export function watchPtys(onNew: () => void, onError: (e: unknown) => void): FSW
   watcher.on('error', onError);
   return watcher;
 }
+
+/**
+ * Calls `onEvent` on any change to `path` (written, replaced by rename, deleted, created). chokidar
+ * coalesces close events, so the caller treats each as "re-read now and once more shortly".
+ */
+export function watchFile(path: string, onEvent: () => void, onError: (e: unknown) => void): FSWatcher {
+  const watcher = watch(path, { ignoreInitial: true, persistent: true });
+  watcher.on('all', onEvent);
+  watcher.on('error', onError);
+  return watcher;
+}

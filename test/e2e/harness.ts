@@ -457,7 +457,7 @@ export interface Client {
    * that is why history is included.
    */
   capture(): string;
-  /** Polls the screen until it matches; returns the screen. On timeout throws with the last screen. */
+  /** Polls capture() (default 15 s) until it matches and returns it; on timeout throws with the last one. */
   waitForText(re: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Resizes the client's terminal (mosh forwards it to the session's pty). */
   resize(cols: number, rows: number): void;
@@ -469,8 +469,9 @@ export interface Client {
    */
   detach(): Promise<void>;
   /**
-   * Kills the tmux server and waits until it and the client are gone. Note: the client gets SIGHUP, which mosh-client treats like quitting: it tells
-   * the server to shut down, so the *session ends too* (measured: within ~0.1 s). Use detach() to keep it.
+   * Kills the tmux server and waits until it and the client are gone. Note: the client gets SIGHUP, which
+   * mosh-client treats like quitting: it tells the server to shut down, so the *session ends too*
+   * (measured: within ~0.1 s). Use detach() to keep the session.
    */
   kill(): Promise<void>;
 }
@@ -552,7 +553,11 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
       tmuxSync(socket, ['resize-window', '-t', target, '-x', String(cols), '-y', String(rows)]);
     },
     async waitForText(re: RegExp | string, timeoutMs = 15_000): Promise<string> {
-      const matches = (screen: string) => (typeof re === 'string' ? screen.includes(re) : re.test(screen));
+      const matches = (screen: string) => {
+        if (typeof re === 'string') return screen.includes(re);
+        re.lastIndex = 0; // a /g or /y regex would otherwise resume where the last poll stopped
+        return re.test(screen);
+      };
       let last = '';
       const found = await poll(() => {
         last = capture();

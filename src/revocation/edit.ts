@@ -1,0 +1,140 @@
+// Changing the revocation file from the CLI: append one line atomically, or rewrite without some lines.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RevocationTarget } from '../core/types.js';
+import { identityOf, sameIdentity, unsafeReason } from './file.js';
+import { parseRevocations, targetText } from './parse.js';
+
+export class EditError extends Error {}
+
+/**
+ * Appends `line` (which must end in a newline) with one O_APPEND write and an fsync, so concurrent
+ * appenders never interleave and the line is on disk when we return. Creates the file (root, 0600) and
+ * its directory if missing. Refuses a file the daemon would not trust.
+ * Returns true when a newline had to be added first because the file ended in an unfinished line.
+ */
+export function appendLine(file: string, line: string): { fixedUnterminated: boolean; created: boolean } {
+  if (!line.endsWith('\n') || line.indexOf('\n') !== line.length - 1) throw new EditError('internal: one line expected');
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  const existed = fs.existsSync(file);
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!existed && st.uid !== 0 && process.getuid?.() === 0) fs.fchownSync(fd, 0, 0);
+    const unsafe = unsafeReason(fs.fstatSync(fd));
+    if (unsafe) throw new EditError(`${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first: chown root:root ${file} && chmod 600 ${file}`);
+    // An editor may have left the last line without its newline; ours must not be glued onto it.
+    let prefix = '';
+    if (st.size > 0) {
+      const last = Buffer.alloc(1);
+      const rfd = fs.openSync(file, 'r');
+      try {
+        fs.readSync(rfd, last, 0, 1, st.size - 1);
+      } finally {
+        fs.closeSync(rfd);
+      }
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    const data = Buffer.from(prefix + line, 'utf8');
+    const n = fs.writeSync(fd, data);
+    if (n !== data.length) throw new EditError(`short write to ${file} (${n} of ${data.length} bytes)`);
+    fs.fsyncSync(fd);
+    return { fixedUnterminated: prefix !== '', created: !existed };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Removes every complete line whose entry names `target`, keeping all other bytes as they were. The new
+ * content is written to a temp file in the same directory (same owner and mode), fsync'ed and renamed
+ * over, so no reader ever sees a partial file. If the file changed while we worked (a concurrent append),
+ * we start again from the new content, so no appended line is lost.
+ */
+export function removeTarget(linkOrFile: string, target: RevocationTarget): number {
+  const file = fs.realpathSync(linkOrFile); // rewrite the file a symlink points at, not the link itself
+  const wanted = targetText(target);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    // Held open across the rename: an append that still lands on the old file is carried over below.
+    const oldFd = fs.openSync(file, 'r');
+    try {
+      const removed = rewriteOnce(file, oldFd, wanted);
+      if (removed !== null) return removed;
+    } finally {
+      fs.closeSync(oldFd);
+    }
+  }
+  throw new EditError(`${file} kept changing while being rewritten; try again`);
+}
+
+/** One attempt; null when the file changed under us and the caller should try again. */
+function rewriteOnce(file: string, oldFd: number, wanted: string): number | null {
+  const st = fs.fstatSync(oldFd);
+  const unsafe = unsafeReason(st);
+  if (unsafe) throw new EditError(`${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first`);
+  const before = identityOf(st);
+  const data = readAll(oldFd, st.size);
+  const kept: Buffer[] = [];
+  let removed = 0;
+  let start = 0;
+  for (;;) {
+    const nl = data.indexOf(0x0a, start);
+    if (nl === -1) break;
+    const raw = data.subarray(start, nl + 1);
+    const { entries } = parseRevocations(raw);
+    if (entries.length === 1 && targetText(entries[0]!.target) === wanted) removed++;
+    else kept.push(raw);
+    start = nl + 1;
+  }
+  kept.push(data.subarray(start)); // an unfinished last line is not ours to judge: keep it
+  if (removed === 0) return 0;
+
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.moshwarden-${process.pid}`);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, st.mode & 0o7777);
+  try {
+    fs.fchownSync(fd, st.uid, st.gid);
+    fs.fchmodSync(fd, st.mode & 0o7777);
+    fs.writeSync(fd, Buffer.concat(kept));
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  if (!sameIdentity(identityOf(fs.statSync(file)), before)) {
+    fs.rmSync(tmp, { force: true }); // someone appended meanwhile: redo with their line in
+    return null;
+  }
+  fs.renameSync(tmp, file);
+  // An appender that opened the old file just before the rename wrote there: carry its bytes over.
+  const late = fs.fstatSync(oldFd).size;
+  if (late > data.length) {
+    const extra = readAll(oldFd, late).subarray(data.length);
+    const afd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+    try {
+      fs.writeSync(afd, extra);
+      fs.fsyncSync(afd);
+    } finally {
+      fs.closeSync(afd);
+    }
+  }
+  const dfd = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dfd); // the rename itself must survive a crash
+  } finally {
+    fs.closeSync(dfd);
+  }
+  return removed;
+}
+
+function readAll(fd: number, size: number): Buffer {
+  const buf = Buffer.alloc(size);
+  let off = 0;
+  while (off < size) {
+    const n = fs.readSync(fd, buf, off, size - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  return buf.subarray(0, off);
+}

@@ -1,0 +1,73 @@
+// Reading the revocation file safely. It decides whose sessions are ended, so it must be root's alone:
+// owned by root and not writable by group or others (checked on the opened file, after following a
+// symlink, so a swap between check and read cannot slip a user's file in).
+import fs from 'node:fs';
+import { parseRevocations, type ParsedRevocations } from './parse.js';
+
+/** A revocation file this large is not a list of revocations. */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+export type ReadResult =
+  | { ok: true; parsed: ParsedRevocations; identity: FileIdentity }
+  | { ok: false; missing: boolean; message: string };
+
+export function identityOf(st: fs.Stats): FileIdentity {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+export function sameIdentity(a: FileIdentity | null, b: FileIdentity | null): boolean {
+  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/** Why this file may not be trusted, or null when it may. */
+export function unsafeReason(st: fs.Stats): string | null {
+  if (!st.isFile()) return 'not a regular file';
+  if (st.uid !== 0) return `owned by uid ${st.uid}, not root`;
+  if (st.mode & 0o022) return `writable by ${st.mode & 0o020 ? 'group' : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  return null;
+}
+
+export function readRevocationFile(path: string): ReadResult {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); // a FIFO must not hang us
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, missing: code === 'ENOENT', message: `cannot open ${path}: ${code}` };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const unsafe = unsafeReason(st);
+    if (unsafe) return { ok: false, missing: false, message: `${path} is unsafe: ${unsafe}` };
+    if (st.size > MAX_FILE_BYTES) return { ok: false, missing: false, message: `${path} is larger than ${MAX_FILE_BYTES} bytes` };
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = fs.readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break; // truncated while we read: parse what is there; the next check sees the new size
+      off += n;
+    }
+    return { ok: true, parsed: parseRevocations(buf.subarray(0, off)), identity: identityOf(st) };
+  } catch (e) {
+    return { ok: false, missing: false, message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The file's identity now (following symlinks), or null if it cannot be stat'ed. */
+export function statIdentity(path: string): FileIdentity | null {
+  try {
+    return identityOf(fs.statSync(path));
+  } catch {
+    return null;
+  }
+}

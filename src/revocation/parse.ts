@@ -1,0 +1,212 @@
+// The revocation file's format (CONTRACT.md): one entry per line, `#` comments, blank lines ignored.
+//
+//   mw-alice                                   a user name; same as user:mw-alice
+//   user:mw-alice   reason="offboarding OPS-12"
+//   uid:1005
+//   group:contractors   until=2026-12-01T00:00:00Z
+//   from:203.0.113.0/24
+//
+// Pure and total: any bytes in, entries and per-line errors out; it never throws. No node: imports.
+import { parseCidr } from '../core/cidr.js';
+import { isValidName } from '../core/names.js';
+import type { Revocation, RevocationTarget } from '../core/types.js';
+
+export interface LineError {
+  /** 1-based. */
+  line: number;
+  message: string;
+}
+
+export interface ParsedRevocations {
+  entries: Revocation[];
+  errors: LineError[];
+  /** Bytes after the last newline: a line still being written, not parsed until it is complete. */
+  pendingBytes: number;
+}
+
+/** Longer lines are junk (or an attack on the parser), never an entry. */
+export const MAX_LINE_BYTES = 4096;
+const UID_MAX = 4294967294; // (uid_t)-1 means "no uid"
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function parseRevocations(data: Uint8Array | string): ParsedRevocations {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const entries: Revocation[] = [];
+  const errors: LineError[] = [];
+  let start = 0;
+  let lineNo = 0;
+  for (;;) {
+    const nl = bytes.indexOf(0x0a, start);
+    if (nl === -1) break;
+    lineNo++;
+    const res = parseLine(bytes.subarray(start, nl), lineNo);
+    if (res && 'message' in res) errors.push(res);
+    else if (res) entries.push(res);
+    start = nl + 1;
+  }
+  return { entries, errors, pendingBytes: bytes.length - start };
+}
+
+function parseLine(raw: Uint8Array, line: number): Revocation | LineError | null {
+  const bytes = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw; // CRLF files
+  if (bytes.length > MAX_LINE_BYTES) return { line, message: `line longer than ${MAX_LINE_BYTES} bytes` };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { line, message: 'not valid UTF-8' };
+  }
+  // Tabs are white space; every other control character (NUL, ESC, ...) means binary junk.
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) return { line, message: 'contains control characters' };
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return null;
+  const entry = parseEntry(trimmed, line);
+  return typeof entry === 'string' ? { line, message: entry } : entry;
+}
+
+/** Returns the entry, or why the line is not one. */
+function parseEntry(text: string, line: number): Revocation | string {
+  const tokens = tokenize(text);
+  if (typeof tokens === 'string') return tokens;
+  const [targetText, ...fields] = tokens;
+  const target = parseTarget(targetText!);
+  if (typeof target === 'string') return target;
+
+  let reason: string | null = null;
+  let until: number | null = null;
+  const seen = new Set<string>();
+  for (const f of fields) {
+    if (seen.has(f.key)) return `${f.key}= given twice`;
+    seen.add(f.key);
+    if (f.key === 'reason') {
+      reason = f.value;
+    } else if (f.key === 'until') {
+      const t = parseInstant(f.value);
+      if (t === null) return `until=${f.value} is not an ISO-8601 time with a zone, like 2026-12-01T00:00:00Z`;
+      until = t;
+    } else {
+      return `unknown field ${f.key}= (known: reason=, until=)`;
+    }
+  }
+  return { target, line, reason, until };
+}
+
+interface Field {
+  key: string;
+  value: string;
+}
+
+/** Splits `TARGET key=value key="quoted \" value" # comment` into the target and its fields. */
+function tokenize(text: string): [string, ...Field[]] | string {
+  let i = 0;
+  const skipSpace = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  };
+  const word = () => {
+    const from = i;
+    while (i < text.length && text[i] !== ' ' && text[i] !== '\t') i++;
+    return text.slice(from, i);
+  };
+  const target = word();
+  const fields: Field[] = [];
+  for (;;) {
+    skipSpace();
+    if (i >= text.length || text[i] === '#') break; // a trailing comment
+    const key = /^[a-z_]+(?==)/.exec(text.slice(i))?.[0];
+    if (key === undefined) return `unexpected text "${word()}" (fields look like reason="..." or until=...)`;
+    i += key.length + 1;
+    if (text[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) return `${key}= has an unterminated quote`;
+        const c = text[i]!;
+        if (c === '"') break;
+        if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) {
+          value += text[i + 1];
+          i += 2;
+          continue;
+        }
+        value += c;
+        i++;
+      }
+      i++;
+      if (i < text.length && text[i] !== ' ' && text[i] !== '\t') return `${key}= has text right after its closing quote`;
+      fields.push({ key, value });
+    } else {
+      const value = word();
+      if (value === '') return `${key}= has no value`;
+      if (value.includes('"')) return `${key}= has a stray quote`;
+      fields.push({ key, value });
+    }
+  }
+  return [target, ...fields];
+}
+
+export function parseTarget(text: string): RevocationTarget | string {
+  const colon = text.indexOf(':');
+  const kind = colon === -1 ? 'user' : text.slice(0, colon);
+  const value = colon === -1 ? text : text.slice(colon + 1);
+  switch (kind) {
+    case 'user':
+    case 'group':
+      if (!isValidName(value)) return `not a valid ${kind} name: "${value}"`;
+      return { kind, name: value };
+    case 'uid': {
+      if (!/^(0|[1-9][0-9]{0,9})$/.test(value) || Number(value) > UID_MAX) return `not a valid uid: "${value}"`;
+      return { kind: 'uid', uid: Number(value) };
+    }
+    case 'from': {
+      const cidr = parseCidr(value);
+      if ('error' in cidr) return `from: ${cidr.error}`;
+      return { kind: 'from', cidr, text: value };
+    }
+    default:
+      return `unknown target "${kind}:" (use a user name, user:, uid:, group: or from:)`;
+  }
+}
+
+/** Canonical text of a target: `user:NAME`, `uid:N`, `group:NAME`, `from:CIDR`. */
+export function targetText(t: RevocationTarget): string {
+  switch (t.kind) {
+    case 'user':
+    case 'group':
+      return `${t.kind}:${t.name}`;
+    case 'uid':
+      return `uid:${t.uid}`;
+    case 'from':
+      return `from:${t.text}`;
+  }
+}
+
+/**
+ * Strict ISO-8601 with a zone: a time without one would mean different instants on different hosts, and
+ * a revocation must not lapse earlier than the operator meant.
+ */
+export function parseInstant(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m;
+  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  // Date.UTC rolls 2026-02-31 over to March: reject anything that does not survive the round trip.
+  const check = new Date(base);
+  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+    return null;
+  }
+  const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
+  let offset = 0;
+  if (zone !== 'Z') {
+    const sign = zone![0] === '-' ? -1 : 1;
+    const [oh, om] = zone!.slice(1).split(':').map(Number);
+    if (oh! > 23 || om! > 59) return null;
+    offset = sign * (oh! * 60 + om!) * 60_000;
+  }
+  return base + ms - offset;
+}
+
+/** Quotes a reason for the file: backslash-escapes `"` and `\`; newlines and control characters are refused. */
+export function quoteReason(reason: string): string | null {
+  if (/[\u0000-\u001f\u007f]/.test(reason)) return null;
+  return `"${reason.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}

@@ -1,0 +1,91 @@
+// The revocations in force, kept in step with the file. Fail closed: a file that cannot be read or is
+// unsafe never lifts a revocation — the last good list stays until a good file replaces it.
+//
+// chokidar coalesces events that come close together and sends no trailing one (DESIGN.md), so every
+// event means "re-read now, and once more shortly"; every scan also compares the file's identity.
+import type { Revocation } from '../core/types.js';
+import type { Logger } from '../log/logger.js';
+import { targetText } from './parse.js';
+import { readRevocationFile, sameIdentity, statIdentity, type FileIdentity } from './file.js';
+
+export interface RevocationStoreDeps {
+  log: Logger;
+  /** Told after the list in force changed (entries added, removed or edited). */
+  onChange(): void;
+}
+
+export class RevocationStore {
+  private entries: readonly Revocation[] = [];
+  private identity: FileIdentity | null = null;
+  /** The last problem logged, so a lasting one (an unsafe mode) is logged once, not every scan. */
+  private lastProblem: string | null = null;
+  private loaded = false;
+
+  constructor(
+    private path: string,
+    private readonly deps: RevocationStoreDeps,
+  ) {}
+
+  current(): readonly Revocation[] {
+    return this.entries;
+  }
+
+  /** Points at another file (config reload). Its list replaces the old one only once it reads well. */
+  setPath(path: string): void {
+    if (path === this.path) return;
+    this.path = path;
+    this.identity = null;
+    this.lastProblem = null;
+    this.refresh(true);
+  }
+
+  getPath(): string {
+    return this.path;
+  }
+
+  /** Re-reads the file if it changed since the last good read (or always, with force). */
+  refresh(force = false): void {
+    const now = statIdentity(this.path);
+    if (!force && now !== null && sameIdentity(now, this.identity)) return;
+    if (!force && now === null && this.lastProblem !== null) return; // still missing: already said so
+    const res = readRevocationFile(this.path);
+    if (!res.ok) {
+      if (res.missing && !this.loaded) {
+        this.problem('missing', `${this.path} does not exist: no revocations in force`, 'info');
+        this.loaded = true;
+        return;
+      }
+      const kept = `keeping the last good list (${this.entries.length} entr${this.entries.length === 1 ? 'y' : 'ies'})`;
+      this.problem(res.message, `${res.message}; ${kept}`, 'error');
+      return;
+    }
+    this.identity = res.identity;
+    this.lastProblem = null;
+    this.loaded = true;
+    const { entries, errors, pendingBytes } = res.parsed;
+    for (const e of errors) this.deps.log.warn({ event: 'revocation.error', path: this.path, line: e.line, message: e.message }, 'bad revocation line skipped');
+    const changed = !sameEntries(this.entries, entries);
+    this.entries = Object.freeze(entries);
+    this.deps.log.info(
+      { event: 'revocation.load', path: this.path, entries: entries.length, errors: errors.length, pending_bytes: pendingBytes },
+      'revocations loaded',
+    );
+    if (changed) this.deps.onChange();
+  }
+
+  private problem(key: string, message: string, level: 'info' | 'error'): void {
+    if (this.lastProblem === key) return;
+    this.lastProblem = key;
+    this.identity = null; // whatever comes next must be read
+    this.deps.log[level]({ event: level === 'error' ? 'revocation.error' : 'revocation.load', path: this.path, line: null, message, entries: this.entries.length, errors: 0 }, message);
+  }
+}
+
+function key(r: Revocation): string {
+  return `${targetText(r.target)}|${r.until}|${r.reason}`;
+}
+
+function sameEntries(a: readonly Revocation[], b: readonly Revocation[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((r, i) => key(r) === key(b[i]!) && r.line === b[i]!.line);
+}
