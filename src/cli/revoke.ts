@@ -45,6 +45,11 @@ export async function revokeCommand(targetArg: string, opts: { reason?: string; 
   const until = opts.until === undefined ? null : parseUntil(opts.until, now);
   if (until !== null && until <= now) throw new CliExit(2, `--until ${opts.until} is in the past`);
   const { line, entry } = revocationLine(targetArg, opts.reason, until);
+  // Look before writing: a running daemon acts within milliseconds of the append, and the list printed
+  // is of the sessions this revocation ends.
+  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const { sessions } = await discovery.scan(true);
+  const hit = sessions.filter((s) => findRevocation(s, [entry], now));
   try {
     const res = appendLine(policy.revocationFile, line);
     if (res.created) process.stderr.write(`created ${policy.revocationFile} (root, 0600)\n`);
@@ -55,14 +60,11 @@ export async function revokeCommand(targetArg: string, opts: { reason?: string; 
   }
   process.stdout.write(`revoked ${targetText(entry.target)}${until !== null ? ` until ${new Date(until).toISOString()}` : ''} in ${policy.revocationFile}\n`);
 
-  const discovery = new Discovery({ nss: createNss(), now: system.now });
-  const { sessions } = await discovery.scan(true);
-  const hit = sessions.filter((s) => findRevocation(s, [entry], now));
   if (hit.length === 0) {
     process.stdout.write('no live session matches now; new sessions that match will be ended as they start\n');
     return;
   }
-  process.stdout.write(`the daemon will end ${hit.length} live session${hit.length === 1 ? '' : 's'}:\n`);
+  process.stdout.write(`the daemon ends ${hit.length} live session${hit.length === 1 ? '' : 's'}:\n`);
   for (const s of hit) process.stdout.write(`  ${s.pid}  ${s.user ?? `uid:${s.uid}`}  ${s.tty ?? '?'}  from ${s.from ?? '-'}  ${s.state}${s.client ? ` ${s.client}` : ''}\n`);
 }
 

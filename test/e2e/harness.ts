@@ -375,11 +375,24 @@ function launchCommand(port: number, origin: string, command: string[] | undefin
   return `LANG=C.UTF-8 SSH_CONNECTION='${origin} 5555 127.0.0.1 22' exec mosh-server new -i 127.0.0.1 -p ${port}${tail}`;
 }
 
+export interface LaunchedSession {
+  pid: number;
+  /** null when the session was already gone by the time the launcher returned (e.g. revoked at once). */
+  startTime: string | null;
+  port: number;
+  key: string;
+  user: string;
+  sshOrigin: string;
+  /** Date.now() just before the launch began. */
+  launchedAt: number;
+}
+
 /**
- * Starts a detached mosh-server as `user` (via `su - user -c`), bound to 127.0.0.1, and waits until its
- * pty is known. The session is registered for cleanupAll(). Without a client it exits by itself after 60 s.
+ * Launches a detached mosh-server as `user` (via `su - user -c`), bound to 127.0.0.1, and returns as soon
+ * as the launcher has exited, without waiting for the pty: for sessions a daemon may end at once. The
+ * session is registered for cleanupAll(). Without a client it exits by itself after 60 s.
  */
-export async function startSession(user: string, opts: StartSessionOptions = {}): Promise<MoshSession> {
+export async function launchSession(user: string, opts: StartSessionOptions = {}): Promise<LaunchedSession> {
   const origin = opts.sshOrigin ?? DEFAULT_SSH_ORIGIN;
   if (!/^[0-9A-Fa-f.:]+$/.test(origin)) throw new Error(`startSession: sshOrigin must be an IP address, got ${origin}`);
   if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`startSession: bad user name ${user}`);
@@ -388,6 +401,7 @@ export async function startSession(user: string, opts: StartSessionOptions = {})
   let lastFailure = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.port ?? (await allocatePort());
+    const launchedAt = Date.now();
     const result = await run(mustFind('su'), ['-', user, '-c', launchCommand(port, origin, opts.command)], {
       timeoutMs: Math.max(1_000, deadline - Date.now()),
     });
@@ -401,38 +415,49 @@ export async function startSession(user: string, opts: StartSessionOptions = {})
     }
     const pid = Number(detached[1]);
     const startTime = startTimeOf(pid);
-    if (startTime === null) throw new Error(`mosh-server ${pid} (user ${user}) exited right after starting`);
-    const tracked: TrackedProcess & { child?: TrackedProcess } = { pid, startTime };
-    startedSessions.set(pid, tracked);
-
-    // The pty: the forkpty child's controlling tty (fdinfo has no tty-index on every kernel).
-    const found = await poll(
-      () => {
-        for (const childPid of childrenOf(pid)) {
-          const stat = readStat(childPid);
-          const tty = stat ? ptsName(stat.ttyNr) : null;
-          if (stat && tty) return { childPid, childStart: stat.startTime, tty };
-        }
-        return undefined;
-      },
-      Math.max(1_000, deadline - Date.now()),
-      50,
-    );
-    if (!found) throw new Error(`mosh-server ${pid} (user ${user}): no child on a pty appeared`);
-    tracked.child = { pid: found.childPid, startTime: found.childStart };
-    return {
-      pid,
-      startTime,
-      childPid: found.childPid,
-      port: Number(connect[1]),
-      key: connect[2],
-      user,
-      sshOrigin: origin,
-      tty: found.tty,
-      ptyPath: `/dev/${found.tty}`,
-    };
+    if (startTime !== null) startedSessions.set(pid, { pid, startTime });
+    return { pid, startTime, port: Number(connect[1]), key: connect[2], user, sshOrigin: origin, launchedAt };
   }
   throw new Error(`startSession(${user}) failed: ${lastFailure}`);
+}
+
+/**
+ * Starts a detached mosh-server as `user` (via `su - user -c`), bound to 127.0.0.1, and waits until its
+ * pty is known. The session is registered for cleanupAll(). Without a client it exits by itself after 60 s.
+ */
+export async function startSession(user: string, opts: StartSessionOptions = {}): Promise<MoshSession> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  const launched = await launchSession(user, opts);
+  const { pid, startTime } = launched;
+  if (startTime === null) throw new Error(`mosh-server ${pid} (user ${user}) exited right after starting`);
+  const tracked = startedSessions.get(pid)!;
+
+  // The pty: the forkpty child's controlling tty (fdinfo has no tty-index on every kernel).
+  const found = await poll(
+    () => {
+      for (const childPid of childrenOf(pid)) {
+        const stat = readStat(childPid);
+        const tty = stat ? ptsName(stat.ttyNr) : null;
+        if (stat && tty) return { childPid, childStart: stat.startTime, tty };
+      }
+      return undefined;
+    },
+    Math.max(1_000, deadline - Date.now()),
+    50,
+  );
+  if (!found) throw new Error(`mosh-server ${pid} (user ${user}): no child on a pty appeared`);
+  tracked.child = { pid: found.childPid, startTime: found.childStart };
+  return {
+    pid,
+    startTime,
+    childPid: found.childPid,
+    port: launched.port,
+    key: launched.key,
+    user,
+    sshOrigin: launched.sshOrigin,
+    tty: found.tty,
+    ptyPath: `/dev/${found.tty}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
