@@ -4,13 +4,14 @@ import { formatConfigError } from '../config/errors.js';
 import type { Policy } from '../core/types.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createNss } from '../host/nss.js';
-import { system, watchFile, watchPtys } from '../host/system.js';
+import { FileWatch, system, watchPtys } from '../host/system.js';
 import { RevocationStore } from '../revocation/store.js';
 import { createLogger } from '../log/logger.js';
 import { Discovery } from '../sessions/discover.js';
 import { loadPolicyOrExit } from './config-path.js';
 
-/** chokidar may fold a second append into the first one's event: look again after its window. */
+/** inotify folds an unread event into an identical one; a second look shortly after catches a write that
+ * landed while we were reading. */
 const FOLLOW_UP_MS = 100;
 
 export interface RunOptions {
@@ -31,6 +32,7 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     // Every pass re-checks the revocation file's identity too: a lost or coalesced watch event costs at
     // most one scan interval, never a revocation.
     scan: (full) => {
+      fileWatch.ensure();
       revocations.refresh();
       return discovery.scan(full);
     },
@@ -41,15 +43,15 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   });
 
   revocations.refresh(true);
-  let fileWatcher = watchRevocations(revocations.getPath());
-  function watchRevocations(path: string) {
-    return watchFile(
+  let fileWatch = watchRevocations(revocations.getPath());
+  function watchRevocations(path: string): FileWatch {
+    return new FileWatch(
       path,
       () => {
         revocations.refresh();
         setTimeout(() => revocations.refresh(), FOLLOW_UP_MS);
       },
-      (e) => log.warn({ event: 'watch.error', path, err: e }, 'revocation file watcher failed; the file is still checked every scan'),
+      (e) => log.warn({ event: 'watch.error', path, err: e }, 'revocation file watch failed; the file is still checked every scan'),
     );
   }
 
@@ -69,8 +71,8 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     daemon.setPolicy(policy);
     if (policy.revocationFile !== revocations.getPath()) {
       revocations.setPath(policy.revocationFile);
-      void fileWatcher.close();
-      fileWatcher = watchRevocations(policy.revocationFile);
+      fileWatch.close();
+      fileWatch = watchRevocations(policy.revocationFile);
     }
     log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration reloaded');
     await daemon.request('reload');
@@ -82,7 +84,8 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
       // Leave every session alone: in-flight escalations are abandoned with the process.
       log.info({ event: 'daemon.stop', signal }, 'stopping; sessions are left alone');
       daemon.stop();
-      void Promise.all([watcher.close(), fileWatcher.close()]).finally(resolve);
+      fileWatch.close();
+      void watcher.close().finally(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -48,6 +48,7 @@ export class Daemon {
   private running: Promise<void> | null = null;
   private again = false;
   private wantFull = false;
+  private wantRevocationSweep = false;
   private lastFull = -Infinity;
   private pendingRescans = 0;
   private timer: { cancel(): void } | null = null;
@@ -79,6 +80,7 @@ export class Daemon {
   /** Runs a pass now, or right after the one in progress. Resolves when the passes are done. */
   request(trigger: Trigger): Promise<void> {
     if (FULL_TRIGGERS.has(trigger)) this.wantFull = true;
+    if (trigger === 'revocation') this.wantRevocationSweep = true;
     if (this.running) {
       this.again = true;
       return this.running;
@@ -91,6 +93,10 @@ export class Daemon {
         this.wantFull = false;
         if (full) this.lastFull = now;
         try {
+          if (this.wantRevocationSweep) {
+            this.wantRevocationSweep = false;
+            await this.revocationSweep();
+          }
           await this.pass(full);
         } catch (e) {
           this.deps.log.error({ event: 'scan.error', err: e }, 'scan failed; the next one runs as planned');
@@ -104,7 +110,9 @@ export class Daemon {
   }
 
   private async pass(full: boolean): Promise<void> {
+    const began = this.deps.act.now();
     const result = await this.deps.scan(full);
+    this.deps.log.debug({ event: 'scan.pass', full, sessions: result.sessions.length, pending: result.pending, scan_ms: this.deps.act.now() - began }, 'scanned');
     this.logProblems(result);
     const now = this.deps.act.now();
     const seen = new Set<string>();
@@ -128,6 +136,23 @@ export class Daemon {
     this.schedule(nextDue, result.pending > 0 && this.pendingRescans <= PENDING_RESCAN_MAX ? PENDING_RESCAN_MS : 0);
   }
 
+  /**
+   * A new revocation bites before the rescan: the sessions we already know are checked against it at
+   * once (no /proc reads but the identity check before each signal). The full pass follows.
+   */
+  private async revocationSweep(): Promise<void> {
+    const now = this.deps.act.now();
+    const revocations = this.deps.revocations();
+    for (const t of this.tracked.values()) {
+      if (t.ending !== null) continue;
+      const verdict = decide(t.session, this.policy, revocations, now, t.memory);
+      if (verdict.reason === 'revoked') {
+        t.verdict = verdict;
+        await this.act(t, verdict, now);
+      }
+    }
+  }
+
   /** Updates (or starts) our record of a session and logs start/attach/detach. */
   private track(key: string, raw: Session): Tracked {
     const old = this.tracked.get(key);
@@ -136,7 +161,7 @@ export class Daemon {
       const t: Tracked = { session, memory: { warnings: [] }, ownWrite: null, ending: null, retryAt: 0, verdict: null };
       this.tracked.set(key, t);
       this.deps.log.info(
-        { event: 'session.start', ...sessionFields(session), from: session.from, started_at: new Date(session.startedAt).toISOString(), state: session.state, client: session.client },
+        { event: 'session.start', ...sessionFields(session), from: session.from, started_at: new Date(session.startedAt).toISOString(), state: session.state, client: session.client, groups: session.groups },
         'session found',
       );
       return t;

@@ -38,6 +38,8 @@ interface Fixed {
   from: string | null;
   port: number | null;
   ptmxFd: number | null;
+  /** Once known, a session's pty never changes. */
+  tty: string | null;
 }
 
 export interface DiscoverOptions {
@@ -95,27 +97,28 @@ export class Discovery {
           // Without ptrace rights the pty master is invisible; a mosh-server whose child leads a pty of its
           // own is the session all the same (the pre-exec child has no children; the launcher's child has no pty).
           if (!leader) continue;
-          fixed = { from: readEnvVar(proc.pid, 'SSH_CONNECTION')?.split(' ')[0] ?? null, port: null, ptmxFd: null };
+          fixed = { from: readEnvVar(proc.pid, 'SSH_CONNECTION')?.split(' ')[0] ?? null, port: null, ptmxFd: null, tty: null };
         } else {
           if (fds.ptmxFd === null) continue; // the pre-exec child or the launcher: not the session
           fixed = {
             from: readEnvVar(proc.pid, 'SSH_CONNECTION')?.split(' ')[0] ?? null,
             port: udpPortOf(proc.pid, fds.socketInodes),
             ptmxFd: fds.ptmxFd,
+            tty: null,
           };
         }
         this.fixed.set(key, fixed);
       }
       live.add(key);
 
-      const index = fixed.ptmxFd === null ? null : ptyIndexFromFdinfo(proc.pid, fixed.ptmxFd);
-      const tty = index !== null ? `pts/${index}` : leader ? ptsFromTtyNr(leader.ttyNr) : null;
+      if (fixed.tty === null) fixed.tty = this.resolveTty(proc, fixed, leader);
+      const tty = fixed.tty;
       if (tty === null) pending++;
 
       const status = readStatus(proc.pid);
       if (!status) continue; // vanished
       const record = utmp?.get(proc.pid);
-      const { state, client, since } = attachState(record, leader);
+      const { state, client, since } = attachState(record, kids);
       const times = tty === null ? null : statPty(tty);
       const [user, groups] = await Promise.all([this.userName(status.uid), this.groupNames([status.gid, ...status.groups])]);
 
@@ -140,6 +143,13 @@ export class Discovery {
     return { sessions, pending, problems };
   }
 
+  /** The pty master's fdinfo names the pty where the kernel prints tty-index; else the forkpty child's tty. */
+  private resolveTty(proc: ProcStat, fixed: Fixed, leader: ProcStat | undefined): string | null {
+    const index = fixed.ptmxFd === null ? null : ptyIndexFromFdinfo(proc.pid, fixed.ptmxFd);
+    if (index !== null) return `pts/${index}`;
+    return leader ? ptsFromTtyNr(leader.ttyNr) : null;
+  }
+
   private async userName(uid: number): Promise<string | null> {
     const name = await this.opts.nss.userName(uid);
     return typeof name === 'string' ? name : null;
@@ -155,10 +165,11 @@ export class Discovery {
 
 function attachState(
   record: UtmpRecord | undefined,
-  leader: ProcStat | undefined,
+  kids: readonly ProcStat[],
 ): { state: SessionState; client: string | null; since: number | null } {
-  // Until the first client packet the forkpty child has not exec'd the shell yet.
-  if (leader && leader.comm === MOSH) return { state: 'waiting', client: null, since: record?.time ?? null };
+  // Until the first client packet the forkpty child has not exec'd the shell yet (and just after the
+  // fork it may not exist at all): utmp already says "mosh [PID]" then, which must not read as detached.
+  if (kids.length === 0 || kids.some((k) => k.comm === MOSH)) return { state: 'waiting', client: null, since: record?.time ?? null };
   const host = record ? parseMoshHost(record.host) : null;
   if (!record || !host) return { state: 'unknown', client: null, since: null };
   return host.attached
