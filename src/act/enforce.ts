@@ -76,27 +76,51 @@ function revocationFields(r: Revocation | undefined): object {
  * session is gone (it knows when the scan stops seeing it).
  */
 export async function end(s: Session, req: EndRequest, now: number, deps: ActDeps): Promise<Outcome | null> {
-  const fields = { ...sessionFields(s), reason: req.reason, ...revocationFields(req.revocation) };
-  deps.log.info(
-    { event: 'session.terminate', ...fields, idle_seconds: idleSeconds(s, req.countOutput, now), dry_run: deps.dryRun },
-    deps.dryRun ? 'would terminate' : 'terminating',
-  );
-  if (deps.dryRun) return null;
-  // The client restores the user's screen when the session ends, so this line is mostly for a slow
-  // SIGTERM; the real notice is the warning that came before (DESIGN.md).
-  if (s.tty !== null && (req.reason === 'revoked' || req.reason === 'manual' || req.reason === 'schedule')) {
-    deps.write(s.tty, closingText(req.reason, req.detail ?? null));
-  }
-  const outcome = await terminate(s, req.graceMs, {
-    ...deps,
-    onSignal: (signal) => {
-      if (signal === 'SIGKILL') deps.log.warn({ event: 'session.kill', ...fields }, 'still alive after grace: SIGKILL');
-    },
+  const [outcome] = endMany([{ session: s, request: req }], now, deps);
+  return (await outcome) ?? null;
+}
+
+/**
+ * Ends several sessions at once (a revocation of a user with 200 sessions). Per session: the
+ * session.terminate line, the closing line on its terminal, then SIGTERM at once; the debug lines
+ * about the signals are written after the loop, not between two sessions. The grace periods then run
+ * side by side. Returns one promise per session, in order, each settling when that session is gone.
+ */
+export function endMany(batch: { session: Session; request: EndRequest }[], now: number, deps: ActDeps): Promise<Outcome | null>[] {
+  let inLoop = true;
+  const later: (() => void)[] = [];
+  const running = batch.map(({ session: s, request: req }) => {
+    const fields = { ...sessionFields(s), reason: req.reason, ...revocationFields(req.revocation) };
+    deps.log.info(
+      { event: 'session.terminate', ...fields, idle_seconds: idleSeconds(s, req.countOutput, now), dry_run: deps.dryRun },
+      deps.dryRun ? 'would terminate' : 'terminating',
+    );
+    if (deps.dryRun) return Promise.resolve(null);
+    // The client restores the user's screen when the session ends, so this line is mostly for a slow
+    // SIGTERM; the real notice is the warning that came before (DESIGN.md).
+    if (s.tty !== null && (req.reason === 'revoked' || req.reason === 'manual' || req.reason === 'schedule')) {
+      deps.write(s.tty, closingText(req.reason, req.detail ?? null));
+    }
+    // terminate() sends SIGTERM before its first await: this session is signalled before the next is looked at.
+    return terminate(s, req.graceMs, {
+      ...deps,
+      onSignal: (signal) => {
+        const at = new Date(deps.now()).toISOString();
+        const note = () => deps.log.debug({ event: 'session.signal', ...fields, signal, at }, `${signal} sent`);
+        if (inLoop) later.push(note);
+        else note();
+        if (signal === 'SIGKILL') deps.log.warn({ event: 'session.kill', ...fields }, 'still alive after grace: SIGKILL');
+      },
+    }).then((outcome) => {
+      if (outcome.result === 'failed') {
+        deps.log.error({ event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code }, `could not send ${outcome.signal}`);
+      } else if (outcome.result === 'stuck') {
+        deps.log.error({ event: 'session.signal_error', ...fields, signal: 'SIGKILL', code: 'STUCK' }, 'still present after SIGKILL');
+      }
+      return outcome;
+    });
   });
-  if (outcome.result === 'failed') {
-    deps.log.error({ event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code }, `could not send ${outcome.signal}`);
-  } else if (outcome.result === 'stuck') {
-    deps.log.error({ event: 'session.signal_error', ...fields, signal: 'SIGKILL', code: 'STUCK' }, 'still present after SIGKILL');
-  }
-  return outcome;
+  inLoop = false;
+  for (const note of later) note();
+  return running;
 }

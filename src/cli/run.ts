@@ -1,4 +1,5 @@
 // moshwarden run: the daemon in the foreground. Wires the host boundary to the loop, handles signals.
+import os from 'node:os';
 import { loadConfigFile } from '../config/load.js';
 import { formatConfigError } from '../config/errors.js';
 import type { Policy } from '../core/types.js';
@@ -13,6 +14,22 @@ import { loadPolicyOrExit } from './config-path.js';
 /** inotify folds an unread event into an identical one; a second look shortly after catches a write that
  * landed while we were reading. */
 const FOLLOW_UP_MS = 100;
+
+/**
+ * Ending 200 sessions at once makes 200 processes runnable while the SIGTERMs still go out; at normal
+ * priority they took the CPU from the daemon (measured on 2 cores: the last SIGTERM 185-465 ms after the
+ * first, 18 ms at nice -10). A revocation must bite within milliseconds, so the daemon asks for nice -10
+ * (root or CAP_SYS_NICE; the systemd unit sets Nice= itself). Returns the niceness it runs at.
+ */
+const WANTED_NICE = -10;
+function raisePriority(): number {
+  try {
+    if (os.getPriority() > WANTED_NICE) os.setPriority(WANTED_NICE);
+  } catch {
+    // not permitted: run at the priority we were given
+  }
+  return os.getPriority();
+}
 
 export interface RunOptions {
   configPath: string;
@@ -89,7 +106,7 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    log.info({ event: 'daemon.start', pid: process.pid, dry_run: policy.dryRun, scan_interval_ms: policy.scanIntervalMs }, 'moshwarden running');
+    log.info({ event: 'daemon.start', pid: process.pid, dry_run: policy.dryRun, scan_interval_ms: policy.scanIntervalMs, nice: raisePriority() }, 'moshwarden running');
     void daemon.start();
   });
 }

@@ -3,7 +3,7 @@
 import { decide } from '../core/decide.js';
 import { matchRule } from '../core/policy.js';
 import type { Policy, Reason, Revocation, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
-import { end, sessionFields, warn, type ActDeps } from '../act/enforce.js';
+import { endMany, sessionFields, warn, type ActDeps, type EndRequest } from '../act/enforce.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanResult } from '../sessions/discover.js';
 
@@ -18,9 +18,14 @@ export interface DaemonDeps {
 
 export type Trigger = 'start' | 'timer' | 'pts' | 'reload' | 'revocation' | 'pending';
 
-/** A full /proc read is needed when a new process may hide behind a reused pid. */
-const FULL_TRIGGERS: ReadonlySet<Trigger> = new Set(['start', 'pts']);
-/** Safety net in case an inotify event was lost: a full read this often regardless. */
+/**
+ * Every pass reads the processes it has not seen before, which is where a new session is. Only a pid
+ * that died and was re-used between two passes hides from that: the pid counter must wrap pid_max
+ * (32,768, or 4,194,304 with systemd's default) within one scan interval. A full read of /proc (270 ms
+ * at 10,000 processes, measured) is therefore done at start and as a safety net every few minutes, not
+ * on every new pty (ssh logins and tmux panes make those too).
+ */
+const FULL_TRIGGERS: ReadonlySet<Trigger> = new Set(['start']);
 const FULL_SCAN_EVERY_MS = 5 * 60_000;
 /** A session seen before its pty is known (just forked) is looked at again this soon, this many times. */
 const PENDING_RESCAN_MS = 50;
@@ -36,6 +41,12 @@ interface Tracked {
   /** A signal failed (EPERM): do not retry before this time. */
   retryAt: number;
   verdict: Verdict | null;
+}
+
+/** A session to end in this pass, and how. */
+interface Ending {
+  t: Tracked;
+  request: EndRequest;
 }
 
 export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {
@@ -95,7 +106,7 @@ export class Daemon {
         try {
           if (this.wantRevocationSweep) {
             this.wantRevocationSweep = false;
-            await this.revocationSweep();
+            this.revocationSweep();
           }
           await this.pass(full);
         } catch (e) {
@@ -118,6 +129,7 @@ export class Daemon {
     const seen = new Set<string>();
     let nextDue = now + this.policy.scanIntervalMs;
 
+    const endings: Ending[] = [];
     for (const raw of result.sessions) {
       const key = sessionKey(raw);
       seen.add(key);
@@ -125,9 +137,10 @@ export class Daemon {
       if (t.ending !== null || now < t.retryAt) continue;
       const verdict = decide(t.session, this.policy, this.deps.revocations(), now, t.memory);
       t.verdict = verdict;
-      await this.act(t, verdict, now);
-      if (t.verdict && t.verdict.at !== null && t.verdict.at > now) nextDue = Math.min(nextDue, t.verdict.at);
+      this.act(t, verdict, now, endings);
+      if (t.verdict.at !== null && t.verdict.at > now) nextDue = Math.min(nextDue, t.verdict.at);
     }
+    this.endAll(endings, now);
     for (const [key, t] of this.tracked) if (!seen.has(key) && !this.isEnding(t)) this.finish(key, now);
     // A revocation's `until` is a moment to re-evaluate too: the entry lapses then, not at the next edit.
     for (const r of this.deps.revocations()) if (r.until !== null && r.until > now) nextDue = Math.min(nextDue, r.until);
@@ -140,17 +153,19 @@ export class Daemon {
    * A new revocation bites before the rescan: the sessions we already know are checked against it at
    * once (no /proc reads but the identity check before each signal). The full pass follows.
    */
-  private async revocationSweep(): Promise<void> {
+  private revocationSweep(): void {
     const now = this.deps.act.now();
     const revocations = this.deps.revocations();
+    const endings: Ending[] = [];
     for (const t of this.tracked.values()) {
       if (t.ending !== null) continue;
       const verdict = decide(t.session, this.policy, revocations, now, t.memory);
       if (verdict.reason === 'revoked') {
         t.verdict = verdict;
-        await this.act(t, verdict, now);
+        this.act(t, verdict, now, endings);
       }
     }
+    this.endAll(endings, now);
   }
 
   /** Updates (or starts) our record of a session and logs start/attach/detach. */
@@ -171,12 +186,11 @@ export class Daemon {
     return old;
   }
 
-  private async act(t: Tracked, verdict: Verdict, now: number): Promise<void> {
-    const dryRun = this.policy.dryRun;
+  /** Warns at once; a session to end is added to `endings`, so that all of a pass's SIGTERMs go out together. */
+  private act(t: Tracked, verdict: Verdict, now: number, endings: Ending[]): void {
     const limits = limitsOf(t.session, this.policy);
-    const deps: ActDeps = { ...this.deps.act, log: this.deps.log, dryRun };
     if (verdict.action === 'warn') {
-      const res = warn(t.session, verdict, limits, now, deps);
+      const res = warn(t.session, verdict, limits, now, this.actDeps());
       if (res) {
         t.memory.warnings = [...t.memory.warnings.filter((w) => w.reason !== res.record.reason), res.record];
         if (res.ownWrite) t.ownWrite = res.ownWrite;
@@ -184,22 +198,32 @@ export class Daemon {
       return;
     }
     if (verdict.action !== 'terminate') return;
+    // Set at once: the session is not decided about again, in dry run not even logged again.
     t.ending = verdict.reason;
-    const request = { reason: verdict.reason, graceMs: limits.graceMs, countOutput: limits.countOutput, revocation: verdict.revocation, detail: verdict.revocation?.reason ?? null };
-    if (dryRun) {
-      await end(t.session, request, now, deps); // logs session.terminate with dry_run: true, signals nothing
-      return; // `ending` stays set: one line per session, not one per scan
-    }
-    const key = sessionKey(t.session);
-    // Not awaited: the grace period of one session must not hold up the others.
-    void end(t.session, request, now, deps).then((outcome) => {
-      if (outcome?.result === 'failed') {
-        t.ending = null;
-        t.retryAt = this.deps.act.now() + this.policy.scanIntervalMs;
-      } else {
-        this.finish(key, this.deps.act.now());
-      }
+    const request: EndRequest = { reason: verdict.reason, graceMs: limits.graceMs, countOutput: limits.countOutput, revocation: verdict.revocation, detail: verdict.revocation?.reason ?? null };
+    endings.push({ t, request });
+  }
+
+  private endAll(endings: Ending[], now: number): void {
+    if (endings.length === 0) return;
+    const outcomes = endMany(endings.map((e) => ({ session: e.t.session, request: e.request })), now, this.actDeps());
+    if (this.policy.dryRun) return;
+    endings.forEach(({ t }, i) => {
+      const key = sessionKey(t.session);
+      // Not awaited: one session's grace period must not hold up the daemon.
+      void outcomes[i]!.then((outcome) => {
+        if (outcome?.result === 'failed') {
+          t.ending = null;
+          t.retryAt = this.deps.act.now() + this.policy.scanIntervalMs;
+        } else {
+          this.finish(key, this.deps.act.now());
+        }
+      });
     });
+  }
+
+  private actDeps(): ActDeps {
+    return { ...this.deps.act, log: this.deps.log, dryRun: this.policy.dryRun };
   }
 
   private isEnding(t: Tracked): boolean {

@@ -39,16 +39,32 @@ export function parseStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(')');
   if (open < 1 || close < open) return null;
   const pid = Number(text.slice(0, open - 1));
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state); field N is rest[N - 3].
-  if (rest.length < 20 || !Number.isInteger(pid)) return null;
+  if (!Number.isInteger(pid)) return null;
+  // Field 3 (state) starts at close + 2. Walk the spaces to the fields we need instead of split(' '):
+  // this runs for every process on the host, and 50 strings per process is most of a scan's garbage.
+  const starts: number[] = [];
+  let at = close + 2;
+  for (let field = 3; field <= 22; field++) {
+    starts.push(at);
+    const space = text.indexOf(' ', at);
+    if (space === -1) {
+      if (field < 22) return null;
+      break;
+    }
+    at = space + 1;
+  }
+  const fieldAt = (n: number) => {
+    const from = starts[n - 3]!;
+    const to = text.indexOf(' ', from);
+    return text.slice(from, to === -1 ? undefined : to);
+  };
   return {
     pid,
     comm: text.slice(open + 1, close),
-    state: rest[0]!,
-    ppid: Number(rest[1]),
-    ttyNr: Number(rest[4]),
-    startTicks: Number(rest[19]),
+    state: text[close + 2]!,
+    ppid: Number(fieldAt(4)),
+    ttyNr: Number(fieldAt(7)),
+    startTicks: Number(fieldAt(22)),
   };
 }
 

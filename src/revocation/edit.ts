@@ -17,31 +17,68 @@ export function appendLine(file: string, line: string): { fixedUnterminated: boo
   if (!line.endsWith('\n') || line.indexOf('\n') !== line.length - 1) throw new EditError('internal: one line expected');
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
   const existed = fs.existsSync(file);
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
-  try {
-    const st = fs.fstatSync(fd);
-    if (!existed && st.uid !== 0 && process.getuid?.() === 0) fs.fchownSync(fd, 0, 0);
-    const unsafe = unsafeReason(fs.fstatSync(fd));
-    if (unsafe) throw new EditError(`${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first: chown root:root ${file} && chmod 600 ${file}`);
-    // An editor may have left the last line without its newline; ours must not be glued onto it.
-    let prefix = '';
-    if (st.size > 0) {
-      const last = Buffer.alloc(1);
-      const rfd = fs.openSync(file, 'r');
-      try {
-        fs.readSync(rfd, last, 0, 1, st.size - 1);
-      } finally {
-        fs.closeSync(rfd);
-      }
-      if (last[0] !== 0x0a) prefix = '\n';
+  let fixedUnterminated = false;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+    try {
+      const st = fs.fstatSync(fd);
+      if (!existed && st.uid !== 0 && process.getuid?.() === 0) fs.fchownSync(fd, 0, 0);
+      const unsafe = unsafeReason(fs.fstatSync(fd));
+      if (unsafe) throw new EditError(`${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first: chown root:root ${file} && chmod 600 ${file}`);
+      // An editor may have left the last line without its newline; ours must not be glued onto it.
+      const prefix = endsUnfinished(fd) ? '\n' : '';
+      const data = Buffer.from(prefix + line, 'utf8');
+      const n = fs.writeSync(fd, data);
+      if (n !== data.length) throw new EditError(`short write to ${file} (${n} of ${data.length} bytes)`);
+      fs.fsyncSync(fd);
+      fixedUnterminated ||= prefix !== '';
+      // `unrevoke` may have renamed a rewritten file over the one we wrote to. It carries over what it saw
+      // appended to the old file, but a write that landed after it looked went away with the old inode:
+      // if the file at the path is not ours any more and lacks our line, append it there too.
+      if (isAt(file, fd) || hasLine(file, line)) return { fixedUnterminated, created: !existed };
+    } finally {
+      fs.closeSync(fd);
     }
-    const data = Buffer.from(prefix + line, 'utf8');
-    const n = fs.writeSync(fd, data);
-    if (n !== data.length) throw new EditError(`short write to ${file} (${n} of ${data.length} bytes)`);
-    fs.fsyncSync(fd);
-    return { fixedUnterminated: prefix !== '', created: !existed };
-  } finally {
-    fs.closeSync(fd);
+  }
+  throw new EditError(`${file} kept being replaced while appending to it; check it and try again`);
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Whether the file ends in an unfinished line. Reads do not wait for a write in progress, so another
+ * appender's line can be seen half-written (the size grows page by page): a last byte that is not a
+ * newline counts only if the size then holds still for a moment.
+ */
+function endsUnfinished(fd: number): boolean {
+  const last = Buffer.alloc(1);
+  for (let i = 0; i < 20; i++) {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return false;
+    if (fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a) return false;
+    Atomics.wait(PAUSE, 0, 0, 5);
+    if (fs.fstatSync(fd).size === size) return true;
+  }
+  return true;
+}
+
+/** Whether `file` (following symlinks) is still the file open as `fd`. */
+function isAt(file: string, fd: number): boolean {
+  const a = fs.fstatSync(fd);
+  try {
+    const b = fs.statSync(file);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `file` has `line` (ending in a newline) as one of its complete lines. */
+function hasLine(file: string, line: string): boolean {
+  try {
+    return ('\n' + fs.readFileSync(file, 'utf8')).includes('\n' + line);
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,198 @@
+// Revocation latency on real sessions, with the real daemon:
+//  - append → SIGTERM for 1, 50 and 200 live mosh-server sessions of the revoked user;
+//  - a revoked user's new session: its pty appearing → SIGTERM.
+//
+// How SIGTERM is observed: the daemon runs at log level debug and writes a `session.signal` line right
+// after kill(2) returned for each session (a signal is delivered to the target's pending set inside
+// kill(2)). Its `time` has millisecond precision, as does the timestamp taken just before the append's
+// write(2), and the pty's creation (its ctime, found through this process's own inotify watch on /dev/pts). Each session's exit
+// is then awaited, so a SIGTERM logged but not acted on would show as a failure, not a fast number.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const USER = 'mw-test-alice';
+const PORT_BASE = 62000; // a range of our own, away from the e2e tests' 61000-61999
+
+interface Line {
+  event?: string;
+  pid?: number;
+  signal?: string;
+  time?: string;
+  /** session.signal: when kill(2) returned (the line itself may be written a little later). */
+  at?: string;
+  entries?: number;
+}
+
+function ensureUser(): void {
+  try {
+    execFileSync('getent', ['passwd', USER], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', USER], { stdio: 'ignore' });
+  }
+}
+
+/** Starts one mosh-server as USER (setpriv: no PAM, ~20 ms); returns its pid (printed on stderr). */
+function launchPid(port: number): number {
+  const r = spawnSyncText('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', 'env', '-i', 'LANG=C.UTF-8', `HOME=/home/${USER}`, 'PATH=/usr/bin:/bin', 'mosh-server', 'new', '-i', '127.0.0.1', '-p', String(port)]);
+  const m = /detached, pid = (\d+)/.exec(r);
+  if (!m) throw new Error(`mosh-server did not start: ${r}`);
+  return Number(m[1]);
+}
+
+function spawnSyncText(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+}
+
+function startTicks(pid: number): string | null {
+  try {
+    const t = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const rest = t.slice(t.lastIndexOf(')') + 2).split(' ');
+    return rest[0] === 'Z' ? null : rest[19]!;
+  } catch {
+    return null;
+  }
+}
+
+async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const until = Date.now() + timeoutMs;
+  let alive = pids;
+  while (alive.length && Date.now() < until) {
+    alive = alive.filter((p) => startTicks(p) !== null);
+    if (alive.length) await new Promise((r) => setTimeout(r, 20));
+  }
+  return alive;
+}
+
+class Daemon {
+  readonly lines: Line[] = [];
+  private readonly child;
+  get pid(): number {
+    return this.child.pid!;
+  }
+  constructor(config: string) {
+    this.child = spawn(process.execPath, [path.join(root, 'bin/moshwarden.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let partial = '';
+    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const p of parts) {
+        try {
+          this.lines.push(JSON.parse(p) as Line);
+        } catch {
+          // not ours
+        }
+      }
+    });
+  }
+  async waitFor(pred: (l: Line) => boolean, timeoutMs: number, from = 0): Promise<Line> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.lines.slice(from).find(pred);
+      if (hit) return hit;
+      if (Date.now() > until) throw new Error('timed out waiting for the daemon');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await new Promise((r) => this.child.once('close', r));
+  }
+}
+
+export interface RevocationBench {
+  appendRuns: { sessions: number; trials: number; latenciesMs: number[]; leftAlive: number }[];
+  newSession: { trials: number; latenciesMs: number[]; leftAlive: number };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export async function benchRevocation(log: (s: string) => void, quick: boolean): Promise<RevocationBench> {
+  ensureUser();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-rev-'));
+  const file = path.join(dir, 'revoked');
+  fs.writeFileSync(file, '', { mode: 0o600 });
+  const config = path.join(dir, 'config.yaml');
+  // A long scan interval: what is measured is the watch-driven path, not a scan that happened to come.
+  fs.writeFileSync(config, `scan_interval: 10m\nrevocation_file: ${file}\ndefaults:\n  grace: 2s\nlog:\n  level: debug\n`);
+  const d = new Daemon(config);
+  await d.waitFor((l) => l.event === 'daemon.start', 10_000);
+  if (process.env.REVBENCH_NICE) os.setPriority(d.pid, Number(process.env.REVBENCH_NICE));
+  let port = PORT_BASE;
+  const result: RevocationBench = { appendRuns: [], newSession: { trials: 0, latenciesMs: [], leftAlive: 0 } };
+  const plan = quick ? [{ n: 1, trials: 3 }, { n: 10, trials: 1 }] : (process.env.REVBENCH_ONLY === "200" ? [{ n: 200, trials: 2 }] : [{ n: 1, trials: 20 }, { n: 50, trials: 3 }, { n: 200, trials: 2 }]);
+  try {
+    for (const { n, trials } of plan) {
+      const run = { sessions: n, trials, latenciesMs: [] as number[], leftAlive: 0 };
+      for (let t = 0; t < trials; t++) {
+        const pids: number[] = [];
+        for (let i = 0; i < n; i++) pids.push(launchPid(port++));
+        for (const pid of pids) await d.waitFor((l) => l.event === 'session.start' && l.pid === pid, 20_000);
+        await new Promise((r) => setTimeout(r, 200)); // let the daemon go quiet
+        const mark = d.lines.length;
+        const t0 = Date.now(); // just before the write
+        fs.appendFileSync(file, `${USER}\n`);
+        for (const pid of pids) {
+          const sig = await d.waitFor((l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM', 10_000, mark);
+          run.latenciesMs.push(Date.parse(sig.at ?? sig.time!) - t0);
+        }
+        if (process.env.REVBENCH_DEBUG) {
+          for (const l of d.lines.slice(mark)) if (l.event !== 'session.signal' && l.event !== 'session.terminate' && l.event !== 'session.end') console.log(JSON.stringify(l).slice(0, 200));
+          const terms = d.lines.slice(mark).filter((l) => l.event === 'session.terminate').map((l) => Date.parse(l.time!) - t0);
+          const sigs = d.lines.slice(mark).filter((l) => l.event === 'session.signal').map((l) => Date.parse(l.at ?? l.time!) - t0);
+          console.log('terminate lines', terms[0], terms.at(-1), 'signals', sigs[0], sigs.at(-1));
+        }
+        run.leftAlive += (await waitGone(pids, 10_000)).length;
+        // Lift it again for the next trial (rewrite: unrevoke's own path is tested elsewhere).
+        fs.writeFileSync(file, '');
+        await d.waitFor((l) => l.event === 'revocation.load' && l.entries === 0, 5_000, mark);
+      }
+      result.appendRuns.push(run);
+      const s = [...run.latenciesMs].sort((a, b) => a - b);
+      log(`revocation: ${n} session(s) × ${trials}: append → SIGTERM p50 ${percentile(s, 50)} ms, p99 ${percentile(s, 99)} ms, max ${s.at(-1)} ms`);
+    }
+
+    // New sessions of a revoked user: pty appears → SIGTERM.
+    fs.writeFileSync(file, `${USER}\n`);
+    await d.waitFor((l) => l.event === 'revocation.load' && l.entries === 1, 5_000);
+    const created = new Map<string, number>();
+    // The pty's ctime is set by the kernel when it is created: exact, whenever this callback gets to run.
+    const watcher = fs.watch('/dev/pts', (event, name) => {
+      if (event !== 'rename' || !name || created.has(name)) return;
+      try {
+        created.set(name, fs.statSync(`/dev/pts/${name}`).ctimeMs);
+      } catch {
+        // already gone again
+      }
+    });
+    const trials = quick ? 3 : 20;
+    for (let t = 0; t < trials; t++) {
+      created.clear();
+      const mark = d.lines.length;
+      const pid = launchPid(port++);
+      const sig = await d.waitFor((l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM', 10_000, mark);
+      const term = d.lines.slice(mark).find((l) => l.event === 'session.terminate' && l.pid === pid) as (Line & { tty?: string | null }) | undefined;
+      const tty = term?.tty ?? null;
+      const appearedAt = tty !== null ? created.get(tty.replace('pts/', '')) : Math.min(...created.values());
+      if (appearedAt !== undefined && Number.isFinite(appearedAt)) result.newSession.latenciesMs.push(Date.parse(sig.at ?? sig.time!) - appearedAt);
+      result.newSession.leftAlive += (await waitGone([pid], 10_000)).length;
+      result.newSession.trials++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    watcher.close();
+    const s = [...result.newSession.latenciesMs].sort((a, b) => a - b);
+    log(`revocation: new session pty → SIGTERM over ${s.length} trials: p50 ${percentile(s, 50)} ms, p99 ${percentile(s, 99)} ms`);
+  } finally {
+    await d.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
