@@ -90,7 +90,7 @@ function hasLine(file: string, line: string): boolean {
  */
 export function removeTarget(linkOrFile: string, target: RevocationTarget): number {
   const file = fs.realpathSync(linkOrFile); // rewrite the file a symlink points at, not the link itself
-  const wanted = targetText(target);
+  const wanted = targetKey(target);
   for (let attempt = 0; attempt < 10; attempt++) {
     // Held open across the rename: an append that still lands on the old file is carried over below.
     const oldFd = fs.openSync(file, 'r');
@@ -119,7 +119,7 @@ function rewriteOnce(file: string, oldFd: number, wanted: string): number | null
     if (nl === -1) break;
     const raw = data.subarray(start, nl + 1);
     const { entries } = parseRevocations(raw);
-    if (entries.length === 1 && targetText(entries[0]!.target) === wanted) removed++;
+    if (entries.length === 1 && targetKey(entries[0]!.target) === wanted) removed++;
     else kept.push(raw);
     start = nl + 1;
   }
@@ -163,6 +163,11 @@ function rewriteOnce(file: string, oldFd: number, wanted: string): number | null
     fs.closeSync(dfd);
   }
   return removed;
+}
+
+/** Like targetText, but a `from:` range by its value, so 2001:0DB8::/32 is 2001:db8::/32 and 1.2.3.4 is 1.2.3.4/32. */
+function targetKey(t: RevocationTarget): string {
+  return t.kind === 'from' ? `from:${Array.from(t.cidr.bytes).join('.')}/${t.cidr.prefix}` : targetText(t);
 }
 
 function readAll(fd: number, size: number): Buffer {

@@ -24,6 +24,10 @@ test('IPv6 ranges and IPv4-mapped clients', () => {
   assert.equal(cidrContains(c('::1'), '::1'), true);
   assert.equal(cidrContains(c('203.0.113.0/24'), '::ffff:203.0.113.9'), true);
   assert.equal(cidrContains(c('2001:db8::/32'), '203.0.113.9'), false);
+  // An IPv4-mapped range matches IPv4 clients, however they are written.
+  assert.equal(cidrContains(c('::ffff:203.0.113.0/120'), '203.0.113.9'), true);
+  assert.equal(cidrContains(c('::ffff:203.0.113.9'), '::ffff:203.0.113.9'), true);
+  assert.equal(cidrContains(c('::ffff:203.0.113.0/120'), '203.0.114.9'), false);
 });
 
 test('refuses what would be ambiguous or wider than written', () => {
