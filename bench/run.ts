@@ -1,5 +1,6 @@
 // `npm run bench`: scan cost against ps-list at ~1,000 / ~5,000 / ~10,000 extra processes, then the real
-// daemon's steady CPU and RSS at ~10,000; writes bench/RESULTS.md and prints a summary.
+// daemon's steady CPU and RSS at ~10,000, then revocation latency on real sessions (bench/revocation.ts);
+// writes bench/RESULTS.md and prints a summary.
 //
 // BENCH_QUICK=1 shrinks every size and window (for checking the benchmark itself; not for results).
 import { writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { hostBusyPct, hostCpu } from './procstat.js';
 import { machineFacts, renderReport, summary, type Run, type ScanSection } from './report.js';
 import { ExtraProcesses } from './spawn.js';
 import { measureSteady } from './steady.js';
+import { benchRevocation, renderRevocation } from './revocation.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,6 +32,13 @@ const WARMUP = quick ? 1 : 3;
 const STEADY_EXTRA = quick ? 300 : 10000;
 const SETTLE_MS = quick ? 2_000 : 10_000;
 const WINDOW_MS = quick ? 10_000 : 60_000;
+/** ps-list every 5 s: 6 calls in 30 s are enough for a mean, and it is far above the noise. */
+const PSLIST_SETTLE_MS = 2_000;
+/** A shared host: wait up to 30 s for 5 s without a new pty before a daemon window; at most 2 windows. */
+const QUIET_MS = 5_000;
+const QUIET_MAX_WAIT_MS = quick ? 5_000 : 30_000;
+const MAX_ATTEMPTS = 2;
+const PSLIST_WINDOW_MS = quick ? 10_000 : 30_000;
 
 function log(line: string): void {
   process.stdout.write(`[bench] ${line}\n`);
@@ -76,9 +85,22 @@ async function main(): Promise<number> {
   }
 
   const grown = await extra.grow(STEADY_EXTRA);
-  log(`${grown.reached} extra processes for the daemon; settling ${SETTLE_MS / 1000} s, measuring ${WINDOW_MS / 1000} s`);
-  const steady = await measureSteady({ root, settleMs: SETTLE_MS, windowMs: WINDOW_MS, sampleEveryMs: 1_000 });
+  log(`${grown.reached} extra processes for the daemon; settling ${SETTLE_MS / 1000} s, measuring ${WINDOW_MS / 1000} s, then ps-list every 5 s for ${PSLIST_WINDOW_MS / 1000} s`);
+  const steady = await measureSteady({
+    root,
+    settleMs: SETTLE_MS,
+    windowMs: WINDOW_MS,
+    sampleEveryMs: 1_000,
+    quietMs: QUIET_MS,
+    quietMaxWaitMs: QUIET_MAX_WAIT_MS,
+    maxAttempts: MAX_ATTEMPTS,
+    psListSettleMs: PSLIST_SETTLE_MS,
+    psListWindowMs: PSLIST_WINDOW_MS,
+  });
   await extra.killAll();
+
+  log('revocation latency: 1, 50 and 200 live sessions, then new sessions of a revoked user');
+  const revocation = await benchRevocation(log, quick);
 
   const run: Run = {
     command: quick ? 'BENCH_QUICK=1 npm run bench (quick check, not a result)' : 'npm run bench',
@@ -88,7 +110,7 @@ async function main(): Promise<number> {
     steady: { ...steady, extraTarget: STEADY_EXTRA, extraReached: grown.reached, spawnError: grown.error },
   };
   const file = path.join(root, 'bench/RESULTS.md');
-  writeFileSync(file, renderReport(run));
+  writeFileSync(file, renderReport(run) + renderRevocation(revocation));
   process.stdout.write(`\n${summary(run)}\n\nWritten: ${file} (${run.runtimeS.toFixed(0)} s)\n`);
   return steady.error ? 1 : 0;
 }

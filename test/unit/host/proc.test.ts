@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isSameProcess, parseStat, ProcessTable, ptsFromTtyNr, readStat } from '../../../src/host/proc.js';
+import { isSameProcess, lastPid, parseStat, ProcessTable, ptsFromTtyNr, readStat } from '../../../src/host/proc.js';
 
 test('parseStat: comm with spaces and parentheses', () => {
   const line = '1863 (mosh (x) y) S 1 1861 1861 34816 -1 4194368 38 75 0 0 0 0 0 0 20 0 1 0 7327 19501056 545 1844';
@@ -32,20 +32,33 @@ test('readStat and isSameProcess on this very process', () => {
   assert.equal(isSameProcess(process.pid, me.startTicks, 'mosh-server'), false);
 });
 
-test('ProcessTable: incremental scan keeps known pids and drops vanished ones', async () => {
+test('ProcessTable: an incremental scan sees new processes and drops vanished ones', async () => {
   const { spawn } = await import('node:child_process');
   const table = new ProcessTable();
-  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const first = spawn('sleep', ['30'], { stdio: 'ignore' });
+  let second: ReturnType<typeof spawn> | undefined;
   try {
     await new Promise((r) => setTimeout(r, 100));
-    const first = table.scan(true);
-    assert.equal(first.get(child.pid!)?.comm, 'sleep');
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    const second = table.scan(false);
-    assert.equal(second.has(child.pid!), false);
-    assert.equal(second.get(process.pid)?.pid, process.pid);
+    assert.equal(table.scan(true).get(first.pid!)?.comm, 'sleep');
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    // A new process moves the last allocated pid, so the next cheap scan lists /proc again.
+    second = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 100));
+    const now = table.scan(false);
+    assert.equal(now.has(first.pid!), false);
+    assert.equal(now.get(second.pid!)?.comm, 'sleep');
+    assert.equal(now.get(process.pid)?.pid, process.pid);
   } finally {
-    child.kill('SIGKILL');
+    first.kill('SIGKILL');
+    second?.kill('SIGKILL');
   }
+});
+
+test('lastPid is the newest pid: a child spawned now is not newer', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('sh', ['-c', 'echo $$']);
+  const childPid = Number(String(r.stdout).trim());
+  const last = lastPid();
+  assert.ok(last !== null && last >= childPid, `last ${last} child ${childPid}`);
 });
