@@ -51,7 +51,7 @@ async function subjects(reps: number, psReps: number): Promise<Subject[]> {
   await discovery.scan(true);
   return [
     { name: 'ProcessTable.scan(true): full read, new table', baseline: false, reps, run: () => new ProcessTable().scan(true).size },
-    { name: 'ProcessTable.scan(false): incremental, warmed table', baseline: false, reps, run: () => warmTable.scan(false).size },
+    { name: 'ProcessTable.scan(false): incremental, warmed table (lists /proc only if a pid was allocated since the last call)', baseline: false, reps, run: () => warmTable.scan(false).size },
     { name: 'Discovery.scan(false): the daemon’s periodic scan (entries = sessions)', baseline: false, reps, run: async () => (await discovery.scan(false)).sessions.length },
     { name: 'ps-list (baseline)', baseline: true, reps: psReps, run: async () => (await psList()).length },
   ];
