@@ -4,7 +4,7 @@ import { lastActivity } from '../core/decide.js';
 import type { Limits, Reason, Revocation, Session, TimedReason, Verdict, WarningRecord } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { closingText, warningText } from './messages.js';
-import { terminate, type Outcome, type TerminateDeps } from './terminate.js';
+import { escalate, send, type Outcome, type Sent, type TerminateDeps } from './terminate.js';
 
 export interface ActDeps extends Omit<TerminateDeps, 'onSignal'> {
   log: Logger;
@@ -81,46 +81,56 @@ export async function end(s: Session, req: EndRequest, now: number, deps: ActDep
 }
 
 /**
- * Ends several sessions at once (a revocation of a user with 200 sessions). Per session: the
- * session.terminate line, the closing line on its terminal, then SIGTERM at once; the debug lines
- * about the signals are written after the loop, not between two sessions. The grace periods then run
- * side by side. Returns one promise per session, in order, each settling when that session is gone.
+ * Ends several sessions at once (a revocation of a user with 200 sessions): the session.terminate lines
+ * and closing lines first, then every identity check, then every SIGTERM in one tight loop, then the
+ * grace periods side by side. Measured on 2 cores with 200 sessions: interleaving reads of /proc with
+ * kill(2) let the sessions already exiting take the CPU, and the last SIGTERM went out ~250 ms after the
+ * first; checked first and signalled in one loop, ~20 ms. The check-to-signal gap stays at most a few
+ * milliseconds, far below what pid reuse needs (the pid counter wrapping pid_max).
+ * Returns one promise per session, in order, each settling when that session is gone.
  */
 export function endMany(batch: { session: Session; request: EndRequest }[], now: number, deps: ActDeps): Promise<Outcome | null>[] {
-  let inLoop = true;
-  const later: (() => void)[] = [];
-  const running = batch.map(({ session: s, request: req }) => {
+  const items = batch.map(({ session: s, request: req }) => {
     const fields = { ...sessionFields(s), reason: req.reason, ...revocationFields(req.revocation) };
     deps.log.info(
       { event: 'session.terminate', ...fields, idle_seconds: idleSeconds(s, req.countOutput, now), dry_run: deps.dryRun },
       deps.dryRun ? 'would terminate' : 'terminating',
     );
-    if (deps.dryRun) return Promise.resolve(null);
     // The client restores the user's screen when the session ends, so this line is mostly for a slow
     // SIGTERM; the real notice is the warning that came before (DESIGN.md).
-    if (s.tty !== null && (req.reason === 'revoked' || req.reason === 'manual' || req.reason === 'schedule')) {
+    if (!deps.dryRun && s.tty !== null && (req.reason === 'revoked' || req.reason === 'manual' || req.reason === 'schedule')) {
       deps.write(s.tty, closingText(req.reason, req.detail ?? null));
     }
-    // terminate() sends SIGTERM before its first await: this session is signalled before the next is looked at.
-    return terminate(s, req.graceMs, {
-      ...deps,
-      onSignal: (signal) => {
-        const at = new Date(deps.now()).toISOString();
-        const note = () => deps.log.debug({ event: 'session.signal', ...fields, signal, at }, `${signal} sent`);
-        if (inLoop) later.push(note);
-        else note();
-        if (signal === 'SIGKILL') deps.log.warn({ event: 'session.kill', ...fields }, 'still alive after grace: SIGKILL');
-      },
-    }).then((outcome) => {
+    return { s, req, fields };
+  });
+  if (deps.dryRun) return items.map(() => Promise.resolve(null));
+
+  let inLoop = true;
+  const later: (() => void)[] = [];
+  const tdeps = items.map(({ fields }): TerminateDeps => ({
+    ...deps,
+    onSignal: (signal) => {
+      const at = new Date(deps.now()).toISOString();
+      const note = () => deps.log.debug({ event: 'session.signal', ...fields, signal, at }, `${signal} sent`);
+      if (inLoop) later.push(note); // no log write between two SIGTERMs
+      else note();
+      if (signal === 'SIGKILL') deps.log.warn({ event: 'session.kill', ...fields }, 'still alive after grace: SIGKILL');
+    },
+  }));
+  const same = items.map(({ s }) => deps.isSame(s));
+  const start = deps.now();
+  const sent = items.map(({ s }, i): Sent => (same[i] ? send(tdeps[i]!, s, 'SIGTERM', true) : 'gone'));
+  inLoop = false;
+  for (const note of later) note();
+
+  return items.map(({ s, req, fields }, i) =>
+    escalate(s, req.graceMs, tdeps[i]!, start, sent[i]!).then((outcome) => {
       if (outcome.result === 'failed') {
         deps.log.error({ event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code }, `could not send ${outcome.signal}`);
       } else if (outcome.result === 'stuck') {
         deps.log.error({ event: 'session.signal_error', ...fields, signal: 'SIGKILL', code: 'STUCK' }, 'still present after SIGKILL');
       }
       return outcome;
-    });
-  });
-  inLoop = false;
-  for (const note of later) note();
-  return running;
+    }),
+  );
 }

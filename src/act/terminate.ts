@@ -32,9 +32,14 @@ const POLL_MS = 25;
 /** After SIGKILL the kernel needs a moment; past this we report rather than wait forever. */
 const KILL_WAIT_MS = 2_000;
 
-function send(deps: TerminateDeps, target: Target, signal: 'SIGTERM' | 'SIGKILL'): 'sent' | 'gone' | { code: string } {
-  // Re-check identity right before every signal: the grace period is the widest window for pid reuse.
-  if (!deps.isSame(target)) return 'gone';
+export type Sent = 'sent' | 'gone' | { code: string };
+
+/**
+ * Sends one signal after re-checking identity: the grace period is the widest window for pid reuse.
+ * `checked` says the caller did that check itself a moment ago (a batch checks all, then signals all).
+ */
+export function send(deps: TerminateDeps, target: Target, signal: 'SIGTERM' | 'SIGKILL', checked = false): Sent {
+  if (!checked && !deps.isSame(target)) return 'gone';
   try {
     deps.kill(target.pid, signal);
   } catch (e) {
@@ -56,7 +61,11 @@ async function waitGone(deps: TerminateDeps, target: Target, untilMs: number): P
 
 export async function terminate(target: Target, graceMs: number, deps: TerminateDeps): Promise<Outcome> {
   const start = deps.now();
-  const term = send(deps, target, 'SIGTERM');
+  return escalate(target, graceMs, deps, start, send(deps, target, 'SIGTERM'));
+}
+
+/** What follows a SIGTERM (`term`, sent at `start`): wait up to grace, then SIGKILL if it is still there. */
+export async function escalate(target: Target, graceMs: number, deps: TerminateDeps, start: number, term: Sent): Promise<Outcome> {
   if (term === 'gone') return { result: 'gone' };
   if (term !== 'sent') return { result: 'failed', signal: 'SIGTERM', code: term.code };
   if (await waitGone(deps, target, start + graceMs)) return { result: 'exited', afterMs: deps.now() - start };

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { endMany, type ActDeps } from '../../../src/act/enforce.js';
+import type { Session } from '../../../src/core/types.js';
+
+function session(pid: number): Session {
+  return {
+    pid, startTicks: pid * 10, uid: 1001, user: 'mw-alice', groups: ['mw-alice'], tty: `pts/${pid}`, startedAt: 0,
+    from: null, client: null, state: 'detached', stateSince: 0, port: null, lastInputAt: 0, lastOutputAt: 0,
+  };
+}
+
+/** Records every call in order; pid 3 is already gone (its identity no longer matches). */
+function world(dryRun = false) {
+  const calls: string[] = [];
+  const alive = new Set([1, 2, 4]);
+  const lines: Record<string, unknown>[] = [];
+  const deps: ActDeps = {
+    log: pino({ base: undefined, level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l)) }),
+    dryRun,
+    now: () => 1000,
+    sleep: async () => {},
+    isSame: (t) => (calls.push(`check ${t.pid}`), alive.has(t.pid)),
+    kill: (pid, signal) => {
+      calls.push(`${signal} ${pid}`);
+      alive.delete(pid);
+    },
+    write: (tty) => (calls.push(`write ${tty}`), { ok: true, mtimeBefore: 0, mtimeAfter: 0 }),
+  };
+  return { deps, calls, lines };
+}
+
+const batch = [1, 2, 3, 4].map((pid) => ({ session: session(pid), request: { reason: 'revoked' as const, graceMs: 1000, countOutput: false, detail: 'offboarding' } }));
+
+test('endMany: closing lines, then every identity check, then every SIGTERM back to back', async () => {
+  const w = world();
+  const outcomes = await Promise.all(endMany(batch, 1000, w.deps));
+  const firstSigterm = w.calls.findIndex((c) => c.startsWith('SIGTERM'));
+  assert.deepEqual(w.calls.slice(0, firstSigterm), ['write pts/1', 'write pts/2', 'write pts/3', 'write pts/4', 'check 1', 'check 2', 'check 3', 'check 4']);
+  assert.deepEqual(w.calls.slice(firstSigterm, firstSigterm + 3), ['SIGTERM 1', 'SIGTERM 2', 'SIGTERM 4']);
+  assert.ok(!w.calls.includes('SIGTERM 3'), 'a session whose identity changed is never signalled');
+  assert.deepEqual(outcomes.map((o) => o?.result), ['exited', 'exited', 'gone', 'exited']);
+  assert.deepEqual(w.lines.filter((l) => l.event === 'session.terminate').map((l) => l.pid), [1, 2, 3, 4]);
+  assert.deepEqual(w.lines.filter((l) => l.event === 'session.signal').map((l) => l.pid), [1, 2, 4]);
+});
+
+test('endMany in dry run: terminate lines only', async () => {
+  const w = world(true);
+  const outcomes = await Promise.all(endMany(batch, 1000, w.deps));
+  assert.deepEqual(w.calls, []);
+  assert.deepEqual(outcomes, [null, null, null, null]);
+  assert.deepEqual(w.lines.map((l) => [l.event, l.dry_run]), batch.map(() => ['session.terminate', true]));
+});
