@@ -3,30 +3,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  attachClient,
   cleanupAll,
   e2eSkipReason,
   ensureTestUsers,
   isAlive,
+  liveSession,
   runCli,
   setIdle,
   startDaemon,
   startSession,
   waitForExit,
-  type Client,
   type LogEvent,
-  type MoshSession,
 } from './harness.js';
 
 const skip = e2eSkipReason() ?? false;
 const T = 90_000;
-
-/** A session with a client attached, as a user would have it. */
-async function liveSession(user: string, origin?: string): Promise<{ s: MoshSession; c: Client }> {
-  const s = await startSession(user, origin ? { sshOrigin: origin } : {});
-  const c = await attachClient(s);
-  return { s, c };
-}
 
 const about = (pid: number, event: string) => (e: LogEvent) => e.event === event && e.pid === pid;
 

@@ -644,6 +644,12 @@ async function killTmux(socket: string): Promise<void> {
   if (tracked?.socketPath && path.basename(tracked.socketPath) === socket) fs.rmSync(tracked.socketPath, { force: true });
 }
 
+/** A session with a client attached, as a user would have it (origin: the ssh origin to record). */
+export async function liveSession(user: string, origin?: string): Promise<{ s: MoshSession; c: Client }> {
+  const s = await startSession(user, origin ? { sshOrigin: origin } : {});
+  return { s, c: await attachClient(s) };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Pty timestamps (the kernel's idle clock: atime = last input read, mtime = last output written)
 

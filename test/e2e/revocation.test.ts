@@ -6,21 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  attachClient,
   cleanupAll,
   e2eSkipReason,
   ensureTestUsers,
   isAlive,
   launchSession,
+  liveSession,
   runCli,
   startDaemon,
-  startSession,
   uidOf,
   waitForExit,
-  type Client,
   type Daemon,
   type LogEvent,
-  type MoshSession,
 } from './harness.js';
 
 const skip = e2eSkipReason() ?? false;
@@ -37,10 +34,7 @@ function revocationDir(): { dir: string; file: string } {
 
 const daemonConfig = (file: string) => `scan_interval: 30s\nrevocation_file: ${file}\ndefaults:\n  grace: 2s\n`;
 
-async function live(user: string, origin?: string): Promise<{ s: MoshSession; c: Client }> {
-  const s = await startSession(user, origin ? { sshOrigin: origin } : {});
-  return { s, c: await attachClient(s) };
-}
+const live = liveSession;
 
 const terminated = (pid: number) => (e: LogEvent) => e.event === 'session.terminate' && e.pid === pid;
 
