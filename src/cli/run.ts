@@ -36,7 +36,27 @@ export interface RunOptions {
   dryRun: boolean;
 }
 
+/**
+ * Signals that arrive while the daemon is still starting: SIGHUP's default action would kill it (a
+ * reload right after a start is common), so the handlers go in first and replay the signal once ready.
+ */
+function earlySignals(): { ready(handlers: Record<'SIGHUP' | 'SIGTERM' | 'SIGINT', () => void>): void } {
+  const pending: ('SIGHUP' | 'SIGTERM' | 'SIGINT')[] = [];
+  let handlers: Record<'SIGHUP' | 'SIGTERM' | 'SIGINT', () => void> | null = null;
+  process.removeAllListeners('SIGHUP'); // bin/moshwarden.js ignored SIGHUP while loading
+  for (const sig of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => (handlers ? handlers[sig]() : pending.push(sig)));
+  }
+  return {
+    ready(h) {
+      handlers = h;
+      for (const sig of pending.splice(0)) h[sig]();
+    },
+  };
+}
+
 export async function runDaemon(opts: RunOptions): Promise<void> {
+  const signals = earlySignals();
   const withFlags = (p: Policy): Policy => (opts.dryRun && !p.dryRun ? Object.freeze({ ...p, dryRun: true }) : p);
   let policy = withFlags(await loadPolicyOrExit(opts.configPath)); // invalid: exit 2 before anything starts
   const log = createLogger({ level: policy.log.level });
@@ -96,17 +116,18 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   };
 
   await new Promise<void>((resolve) => {
-    process.on('SIGHUP', () => void reload());
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       // Leave every session alone: in-flight escalations are abandoned with the process.
       log.info({ event: 'daemon.stop', signal }, 'stopping; sessions are left alone');
       daemon.stop();
       fileWatch.close();
       void watcher.close().finally(resolve);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
     log.info({ event: 'daemon.start', pid: process.pid, dry_run: policy.dryRun, scan_interval_ms: policy.scanIntervalMs, nice: raisePriority() }, 'moshwarden running');
     void daemon.start();
+    signals.ready({ SIGHUP: () => void reload(), SIGTERM: () => stop('SIGTERM'), SIGINT: () => stop('SIGINT') });
   });
 }

@@ -53,6 +53,20 @@ describe('the daemon process', { skip }, () => {
     assert.equal(await d.stop(), 0);
   });
 
+  test('a SIGHUP during start-up is a reload, not the end of the daemon', { timeout: T }, async () => {
+    const d = await startDaemon('scan_interval: 5s\nrevocation_file: /nonexistent/revoked\n');
+    // As soon as the process catches SIGHUP at all (bit 1 of SigCgt), long before it logs anything.
+    const catchesHup = () => {
+      const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${d.pid}/status`, 'utf8'));
+      return m !== null && (BigInt(`0x${m[1]}`) & 1n) === 1n;
+    };
+    for (let i = 0; i < 2000 && !catchesHup(); i++) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(d.events.length, 0, 'the signal goes in before the daemon has logged anything');
+    process.kill(d.pid, 'SIGHUP');
+    await d.waitForEvent((e) => e.event === 'daemon.start', 10_000);
+    assert.equal(await d.stop(), 0, 'the daemon survived the early SIGHUP and stops normally');
+  });
+
   test('run refuses an invalid config with exit 2 and the same text check-config prints', { timeout: T }, async () => {
     const file = '/tmp/mw-e2e-bad-config.yaml';
     fs.writeFileSync(file, 'scan_interval: 5\nfrobnicate: true\n');
