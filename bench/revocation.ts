@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readStat } from '../src/host/proc.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const USER = 'mw-test-alice';
@@ -48,14 +49,10 @@ function spawnSyncText(cmd: string, args: string[]): string {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`;
 }
 
-function startTicks(pid: number): string | null {
-  try {
-    const t = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const rest = t.slice(t.lastIndexOf(')') + 2).split(' ');
-    return rest[0] === 'Z' ? null : rest[19]!;
-  } catch {
-    return null;
-  }
+/** Start time of a live (non-zombie) process, or null once it is gone. */
+function startTicks(pid: number): number | null {
+  const st = readStat(pid);
+  return st === null || st.state === 'Z' ? null : st.startTicks;
 }
 
 async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {

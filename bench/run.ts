@@ -47,7 +47,7 @@ function log(line: string): void {
 async function subjects(reps: number, psReps: number): Promise<Subject[]> {
   const warmTable = new ProcessTable();
   warmTable.scan(true);
-  const discovery = new Discovery({ nss: createNss(), now: Date.now });
+  const discovery = new Discovery({ nss: createNss() });
   await discovery.scan(true);
   return [
     { name: 'ProcessTable.scan(true): full read, new table', baseline: false, reps, run: () => new ProcessTable().scan(true).size },

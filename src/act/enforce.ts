@@ -3,6 +3,7 @@
 import { lastActivity } from '../core/decide.js';
 import type { Limits, Reason, Revocation, Session, TimedReason, Verdict, WarningRecord } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
+import { targetText } from '../revocation/parse.js';
 import { closingText, warningText } from './messages.js';
 import { escalate, send, type Outcome, type Sent, type TerminateDeps } from './terminate.js';
 
@@ -64,10 +65,12 @@ export interface EndRequest {
 }
 
 function revocationFields(r: Revocation | undefined): object {
-  if (!r) return {};
-  const t = r.target;
-  const target = t.kind === 'from' ? `from:${t.text}` : t.kind === 'uid' ? `uid:${t.uid}` : `${t.kind}:${t.name}`;
-  return { revocation: { target, line: r.line, reason: r.reason } };
+  return r ? { revocation: { target: targetText(r.target), line: r.line, reason: r.reason } } : {};
+}
+
+/** The session.end line (CONTRACT.md): reason null when the session ended by itself. */
+export function endFields(s: Session, now: number, reason: Reason | null) {
+  return { event: 'session.end', ...sessionFields(s), duration_seconds: Math.round((now - s.startedAt) / 1000), reason };
 }
 
 /**

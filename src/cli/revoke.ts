@@ -47,7 +47,7 @@ export async function revokeCommand(targetArg: string, opts: { reason?: string; 
   const { line, entry } = revocationLine(targetArg, opts.reason, until);
   // Look before writing: a running daemon acts within milliseconds of the append, and the list printed
   // is of the sessions this revocation ends.
-  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const discovery = new Discovery({ nss: createNss() });
   const { sessions } = await discovery.scan(true);
   const hit = sessions.filter((s) => findRevocation(s, [entry], now));
   try {

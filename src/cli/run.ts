@@ -62,7 +62,7 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   const log = createLogger({ level: policy.log.level });
   log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration loaded');
 
-  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const discovery = new Discovery({ nss: createNss() });
   // A changed list is acted on at once, not at the next scan (the daemon exists by the time it fires).
   const revocations = new RevocationStore(policy.revocationFile, { log, onChange: () => void daemon.request('revocation') });
   const daemon = new Daemon(policy, {

@@ -8,7 +8,7 @@ import { Discovery } from '../sessions/discover.js';
 import { sessionJson, sessionsTable } from './session-view.js';
 
 export async function listSessions(policy: Policy, json: boolean): Promise<void> {
-  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const discovery = new Discovery({ nss: createNss() });
   const { sessions, problems } = await discovery.scan(true);
   const now = system.now();
   const file = readRevocationFile(policy.revocationFile);

@@ -1,5 +1,5 @@
 // moshwarden terminate PID: end one session through the daemon's own path (reason "manual").
-import { end, sessionFields } from '../act/enforce.js';
+import { end, endFields } from '../act/enforce.js';
 import { matchRule } from '../core/policy.js';
 import type { Policy } from '../core/types.js';
 import { createLogger } from '../log/logger.js';
@@ -11,7 +11,7 @@ import { CliExit } from './config-path.js';
 export async function terminateCommand(pidText: string, reason: string | undefined, policy: Policy): Promise<void> {
   if (!/^[1-9][0-9]{0,9}$/.test(pidText)) throw new CliExit(2, `not a PID: ${pidText}`);
   const pid = Number(pidText);
-  const discovery = new Discovery({ nss: createNss(), now: system.now });
+  const discovery = new Discovery({ nss: createNss() });
   const { sessions } = await discovery.scan(true);
   const session = sessions.find((s) => s.pid === pid);
   if (!session) throw new CliExit(2, `PID ${pid} is not a mosh session (see \`moshwarden sessions\`)`);
@@ -33,7 +33,7 @@ export async function terminateCommand(pidText: string, reason: string | undefin
     case 'gone': {
       const now = system.now();
       log.info(
-        { event: 'session.end', ...sessionFields(session), duration_seconds: Math.round((now - session.startedAt) / 1000), reason: 'manual' },
+        endFields(session, now, 'manual'),
         'session gone',
       );
       const how = outcome.result === 'killed' ? `killed with SIGKILL after ${outcome.afterMs} ms` : outcome.result === 'gone' ? 'was already gone' : `exited ${outcome.afterMs} ms after SIGTERM`;

@@ -3,7 +3,7 @@
 import { decide } from '../core/decide.js';
 import { matchRule } from '../core/policy.js';
 import type { Policy, Reason, Revocation, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
-import { endMany, sessionFields, warn, type ActDeps, type EndRequest } from '../act/enforce.js';
+import { endFields, endMany, sessionFields, warn, type ActDeps, type EndRequest } from '../act/enforce.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanResult } from '../sessions/discover.js';
 
@@ -236,7 +236,7 @@ export class Daemon {
     if (!t) return;
     this.tracked.delete(key);
     this.deps.log.info(
-      { event: 'session.end', ...sessionFields(t.session), duration_seconds: Math.round((now - t.session.startedAt) / 1000), reason: t.ending },
+      endFields(t.session, now, t.ending),
       'session gone',
     );
   }

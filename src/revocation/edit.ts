@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RevocationTarget } from '../core/types.js';
-import { identityOf, sameIdentity, unsafeReason } from './file.js';
+import { identityOf, readAll, sameIdentity, unsafeReason } from './file.js';
 import { parseRevocations, targetText } from './parse.js';
 
 export class EditError extends Error {}
@@ -168,15 +168,4 @@ function rewriteOnce(file: string, oldFd: number, wanted: string): number | null
 /** Like targetText, but a `from:` range by its value, so 2001:0DB8::/32 is 2001:db8::/32 and 1.2.3.4 is 1.2.3.4/32. */
 function targetKey(t: RevocationTarget): string {
   return t.kind === 'from' ? `from:${Array.from(t.cidr.bytes).join('.')}/${t.cidr.prefix}` : targetText(t);
-}
-
-function readAll(fd: number, size: number): Buffer {
-  const buf = Buffer.alloc(size);
-  let off = 0;
-  while (off < size) {
-    const n = fs.readSync(fd, buf, off, size - off, off);
-    if (n === 0) break;
-    off += n;
-  }
-  return buf.subarray(0, off);
 }

@@ -48,19 +48,27 @@ export function readRevocationFile(path: string): ReadResult {
     const unsafe = unsafeReason(st);
     if (unsafe) return { ok: false, missing: false, message: `${path} is unsafe: ${unsafe}` };
     if (st.size > MAX_FILE_BYTES) return { ok: false, missing: false, message: `${path} is larger than ${MAX_FILE_BYTES} bytes` };
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = fs.readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break; // truncated while we read: parse what is there; the next check sees the new size
-      off += n;
-    }
-    return { ok: true, parsed: parseRevocations(buf.subarray(0, off)), identity: identityOf(st) };
+    return { ok: true, parsed: parseRevocations(readAll(fd, st.size)), identity: identityOf(st) };
   } catch (e) {
     return { ok: false, missing: false, message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Up to `size` bytes from the start of an open file. A file truncated while we read gives what is there
+ * (the next identity check sees the new size).
+ */
+export function readAll(fd: number, size: number): Buffer {
+  const buf = Buffer.alloc(size);
+  let off = 0;
+  while (off < size) {
+    const n = fs.readSync(fd, buf, off, size - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  return buf.subarray(0, off);
 }
 
 /** The file's identity now (following symlinks), or null if it cannot be stat'ed. */

@@ -44,7 +44,6 @@ interface Fixed {
 
 export interface DiscoverOptions {
   nss: NameLookup;
-  now: () => number;
   utmpPath?: string;
 }
 
@@ -97,15 +96,10 @@ export class Discovery {
           // Without ptrace rights the pty master is invisible; a mosh-server whose child leads a pty of its
           // own is the session all the same (the pre-exec child has no children; the launcher's child has no pty).
           if (!leader) continue;
-          fixed = { from: readEnvVar(proc.pid, 'SSH_CONNECTION')?.split(' ')[0] ?? null, port: null, ptmxFd: null, tty: null };
+          fixed = { from: sshOrigin(proc.pid), port: null, ptmxFd: null, tty: null };
         } else {
           if (fds.ptmxFd === null) continue; // the pre-exec child or the launcher: not the session
-          fixed = {
-            from: readEnvVar(proc.pid, 'SSH_CONNECTION')?.split(' ')[0] ?? null,
-            port: udpPortOf(proc.pid, fds.socketInodes),
-            ptmxFd: fds.ptmxFd,
-            tty: null,
-          };
+          fixed = { from: sshOrigin(proc.pid), port: udpPortOf(proc.pid, fds.socketInodes), ptmxFd: fds.ptmxFd, tty: null };
         }
         this.fixed.set(key, fixed);
       }
@@ -161,6 +155,11 @@ export class Discovery {
     if (names.some((n) => n === null)) return null;
     return names.filter((n): n is string => typeof n === 'string');
   }
+}
+
+/** The ssh client's address the session was started from: the first word of SSH_CONNECTION. */
+function sshOrigin(pid: number): string | null {
+  return readEnvVar(pid, 'SSH_CONNECTION')?.split(' ')[0] ?? null;
 }
 
 function attachState(
