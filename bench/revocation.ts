@@ -143,7 +143,7 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
           run.latenciesMs.push(Date.parse(sig.at ?? sig.time!) - t0);
         }
         if (process.env.REVBENCH_DEBUG) {
-          for (const l of d.lines.slice(mark)) if (l.event !== 'session.signal' && l.event !== 'session.terminate' && l.event !== 'session.end') console.log(JSON.stringify(l).slice(0, 200));
+          for (const l of d.lines.slice(mark)) if (l.event !== 'session.signal' && l.event !== 'session.terminate' && l.event !== 'session.end') console.log(l.event, Date.parse(l.time!) - t0);
           const terms = d.lines.slice(mark).filter((l) => l.event === 'session.terminate').map((l) => Date.parse(l.time!) - t0);
           const sigs = d.lines.slice(mark).filter((l) => l.event === 'session.signal').map((l) => Date.parse(l.at ?? l.time!) - t0);
           console.log('terminate lines', terms[0], terms.at(-1), 'signals', sigs[0], sigs.at(-1));
@@ -221,7 +221,7 @@ export function renderRevocation(r: RevocationBench): string {
     '',
     'Sessions: real `mosh-server`s of the test user `mw-test-alice` (no client), started with `setpriv`. The daemon runs',
     'with `scan_interval: 10m`, so the watch on the revocation file, not a scan, is what is measured. The daemon',
-    'runs at the priority it gives itself (nice -10 as root).',
+    'runs at the priority it gives itself (nice -20 as root).',
     '',
     'How SIGTERM is observed: the daemon (log level debug) notes the time right after `kill(2)` returned for each',
     'session (`session.signal`, field `at`); the signal is in the target\'s pending set when `kill(2)` returns. The',

@@ -1,8 +1,10 @@
 // The daemon's loop: scan (host → sessions), decide, act; remember what it did between scans.
 // Scans never overlap: a trigger during a scan asks for one more pass after it.
+import { settleState } from '../core/attach.js';
 import { decide } from '../core/decide.js';
-import { matchRule } from '../core/policy.js';
-import type { Policy, Reason, Revocation, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
+import { matchRule, type RuleMatch } from '../core/policy.js';
+import { sweepVerdict } from '../core/schedule.js';
+import type { Policy, Reason, Revocation, Schedule, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
 import { endFields, endMany, sessionFields, warn, type ActDeps, type EndRequest } from '../act/enforce.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanResult } from '../sessions/discover.js';
@@ -16,7 +18,7 @@ export interface DaemonDeps {
   setTimer(fn: () => void, ms: number): { cancel(): void };
 }
 
-export type Trigger = 'start' | 'timer' | 'pts' | 'reload' | 'revocation' | 'pending';
+export type Trigger = 'start' | 'timer' | 'pts' | 'utmp' | 'reload' | 'revocation' | 'pending' | 'schedule';
 
 /**
  * Every pass reads the processes it has not seen before, which is where a new session is. Only a pid
@@ -32,7 +34,12 @@ const PENDING_RESCAN_MS = 50;
 const PENDING_RESCAN_MAX = 40;
 
 interface Tracked {
+  /** The session as acted on: utmp's state debounced (core/attach.ts), our own writes discounted. */
   session: Session;
+  /** When a scan first saw utmp say detached while we still believe attached (for a record without a time). */
+  detachSeenAt: number | null;
+  /** What session.rule last said for this session, so a change after a reload is logged again. */
+  ruleLogged: string;
   memory: SessionMemory;
   /** Our own last write to the pty: an mtime equal to `after` is not the user's output. */
   ownWrite: { before: number; after: number } | null;
@@ -62,6 +69,8 @@ export class Daemon {
   private wantRevocationSweep = false;
   private lastFull = -Infinity;
   private pendingRescans = 0;
+  /** Schedules that fired and are applied by the next pass, on fresh data. */
+  private sweeps: Schedule[] = [];
   private timer: { cancel(): void } | null = null;
   private stopped = false;
 
@@ -83,6 +92,12 @@ export class Daemon {
     return this.request('start');
   }
 
+  /** A `schedules:` entry fired (node-cron): the next pass ends the sessions it covers. */
+  sweep(schedule: Schedule): Promise<void> {
+    this.sweeps.push(schedule);
+    return this.request('schedule');
+  }
+
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
@@ -97,6 +112,10 @@ export class Daemon {
       return this.running;
     }
     this.running = (async () => {
+      // Let the rest of this burst of events arrive first (a tmux with 50 panes, 200 sessions started at
+      // once): they only set `again`, so a burst costs one or two passes, not one pass per event.
+      // A pass is synchronous work; without this, each event's callback ran a whole pass of its own.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       do {
         this.again = false;
         const now = this.deps.act.now();
@@ -129,17 +148,34 @@ export class Daemon {
     const seen = new Set<string>();
     let nextDue = now + this.policy.scanIntervalMs;
 
+    const sweeps = this.sweeps.splice(0);
+    const swept = sweeps.map(() => [] as number[]);
     const endings: Ending[] = [];
     for (const raw of result.sessions) {
       const key = sessionKey(raw);
       seen.add(key);
-      const t = this.track(key, raw);
+      const { t, recheckAt } = this.track(key, raw, now);
+      if (recheckAt !== null) nextDue = Math.min(nextDue, recheckAt);
       if (t.ending !== null || now < t.retryAt) continue;
-      const verdict = decide(t.session, this.policy, this.deps.revocations(), now, t.memory);
+      this.logRule(t);
+      let verdict = decide(t.session, this.policy, this.deps.revocations(), now, t.memory);
+      if (verdict.action !== 'terminate') {
+        const i = sweeps.findIndex((sw) => sweepVerdict(t.session, sw, this.policy, now) !== null);
+        if (i >= 0) {
+          verdict = sweepVerdict(t.session, sweeps[i]!, this.policy, now)!;
+          swept[i]!.push(t.session.pid);
+        }
+      }
       t.verdict = verdict;
       this.act(t, verdict, now, endings);
       if (t.verdict.at !== null && t.verdict.at > now) nextDue = Math.min(nextDue, t.verdict.at);
     }
+    sweeps.forEach((sw, i) =>
+      this.deps.log.info(
+        { event: 'schedule.run', schedule: sw.index, cron: sw.cron, terminate: sw.terminate, sessions: swept[i]!.length, pids: swept[i], dry_run: this.policy.dryRun },
+        `schedule ${sw.index} (${sw.cron}): ${swept[i]!.length} session(s) to end`,
+      ),
+    );
     this.endAll(endings, now);
     for (const [key, t] of this.tracked) if (!seen.has(key) && !this.isEnding(t)) this.finish(key, now);
     // A revocation's `until` is a moment to re-evaluate too: the entry lapses then, not at the next edit.
@@ -168,22 +204,62 @@ export class Daemon {
     this.endAll(endings, now);
   }
 
-  /** Updates (or starts) our record of a session and logs start/attach/detach. */
-  private track(key: string, raw: Session): Tracked {
+  /**
+   * Updates (or starts) our record of a session and logs start/attach/detach. A detach is believed only
+   * after the hold (core/attach.ts); until then the session stays attached, client included, and
+   * `recheckAt` says when to look again.
+   */
+  private track(key: string, raw: Session, now: number): { t: Tracked; recheckAt: number | null } {
     const old = this.tracked.get(key);
-    const session = { ...raw, lastOutputAt: discountOwnWrite(raw.lastOutputAt, old?.ownWrite ?? null) };
+    const detachSeenAt = raw.state === 'detached' ? (old?.detachSeenAt ?? now) : null;
+    const settled = settleState(old?.session.state ?? null, raw, now, detachSeenAt ?? now);
+    const held = settled.recheckAt !== null;
+    const session: Session = {
+      ...raw,
+      state: settled.state,
+      stateSince: held ? old!.session.stateSince : settled.stateSince,
+      client: held ? old!.session.client : raw.client,
+      lastOutputAt: discountOwnWrite(raw.lastOutputAt, old?.ownWrite ?? null),
+    };
     if (!old) {
-      const t: Tracked = { session, memory: { warnings: [] }, ownWrite: null, ending: null, retryAt: 0, verdict: null };
+      const t: Tracked = { session, detachSeenAt, ruleLogged: 'defaults', memory: { warnings: [] }, ownWrite: null, ending: null, retryAt: 0, verdict: null };
       this.tracked.set(key, t);
       this.deps.log.info(
         { event: 'session.start', ...sessionFields(session), from: session.from, started_at: new Date(session.startedAt).toISOString(), state: session.state, client: session.client, groups: session.groups },
         'session found',
       );
-      return t;
+      return { t, recheckAt: null };
     }
     logStateChange(this.deps.log, old.session.state, session);
     old.session = session;
-    return old;
+    old.detachSeenAt = detachSeenAt;
+    return { t: old, recheckAt: settled.recheckAt };
+  }
+
+  /**
+   * session.rule: which rule applies and what matched (the user, or which group), so an operator can
+   * tell why a session was kept or given other limits. Logged when first known and again when a reload
+   * changes it; a session under the defaults from the start logs nothing.
+   */
+  private logRule(t: Tracked): void {
+    const m: RuleMatch = matchRule(t.session, this.policy);
+    const index = m.kind === 'defaults' ? null : m.rule.index;
+    const said = m.kind === 'matched' ? `${index} ${m.via}:${m.name} ${m.limits.exempt}` : m.kind === 'unresolved' ? `${index} unresolved` : 'defaults';
+    if (said === t.ruleLogged) return;
+    t.ruleLogged = said;
+    const fields =
+      m.kind === 'matched'
+        ? { rule: index, matched: { [m.via]: m.name }, exempt: m.limits.exempt }
+        : m.kind === 'unresolved'
+          ? { rule: index, matched: null, exempt: null, unresolved: true }
+          : { rule: null, matched: null, exempt: false };
+    const message =
+      m.kind === 'matched'
+        ? `rule ${index} applies (${m.via} ${m.name})${m.limits.exempt ? ': exempt' : ''}`
+        : m.kind === 'unresolved'
+          ? `rule ${index} may apply, but the user's names are unknown: nothing but a revocation ends this session`
+          : 'no rule applies any more: defaults';
+    this.deps.log.info({ event: 'session.rule', ...sessionFields(t.session), ...fields }, message);
   }
 
   /** Warns at once; a session to end is added to `endings`, so that all of a pass's SIGTERMs go out together. */

@@ -26,18 +26,19 @@ export type WriteResult = { ok: true; mtimeBefore: number | null; mtimeAfter: nu
 /**
  * Writes a message to the pty. O_NONBLOCK: a pty whose buffer is full (a stopped session) must not hang
  * the daemon; O_NOCTTY: opening a tty must never make it our controlling terminal.
- * Returns the mtime before and after, so the caller can discount its own write as output activity.
+ * Returns the mtime before and after, so the caller can discount its own write as output activity; a
+ * closing line (`times` false) skips those two stats, as it goes out in the same loop as 200 SIGTERMs.
  */
-export function writeToPty(tty: string, text: string): WriteResult {
+export function writeToPty(tty: string, text: string, times = true): WriteResult {
   const path = ptyPath(tty);
   let fd: number | undefined;
   try {
-    const before = fs.statSync(path).mtimeMs;
+    const before = times ? fs.statSync(path).mtimeMs : null;
     fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
     const data = Buffer.from(text, 'utf8');
     const written = fs.writeSync(fd, data);
     if (written < data.length) return { ok: false, code: 'EAGAIN' };
-    return { ok: true, mtimeBefore: before, mtimeAfter: fs.fstatSync(fd).mtimeMs };
+    return { ok: true, mtimeBefore: before, mtimeAfter: times ? fs.fstatSync(fd).mtimeMs : null };
   } catch (e) {
     return { ok: false, code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
   } finally {

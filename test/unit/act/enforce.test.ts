@@ -17,7 +17,7 @@ function world(dryRun = false) {
   const alive = new Set([1, 2, 4]);
   const lines: Record<string, unknown>[] = [];
   const deps: ActDeps = {
-    log: pino({ base: undefined, level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l)) }),
+    log: pino({ base: undefined, level: 'debug' }, { write: (l: string) => void (lines.push(JSON.parse(l)), calls.push(`log ${lines.at(-1)!.event}`)) }),
     dryRun,
     now: () => 1000,
     sleep: async () => {},
@@ -33,13 +33,13 @@ function world(dryRun = false) {
 
 const batch = [1, 2, 3, 4].map((pid) => ({ session: session(pid), request: { reason: 'revoked' as const, graceMs: 1000, countOutput: false, detail: 'offboarding' } }));
 
-test('endMany: closing lines, then every identity check, then every SIGTERM back to back', async () => {
+test('endMany: every identity check, then the closing lines, then every SIGTERM back to back', async () => {
   const w = world();
   const outcomes = await Promise.all(endMany(batch, 1000, w.deps));
-  const firstSigterm = w.calls.findIndex((c) => c.startsWith('SIGTERM'));
-  assert.deepEqual(w.calls.slice(0, firstSigterm), ['write pts/1', 'write pts/2', 'write pts/3', 'write pts/4', 'check 1', 'check 2', 'check 3', 'check 4']);
-  assert.deepEqual(w.calls.slice(firstSigterm, firstSigterm + 3), ['SIGTERM 1', 'SIGTERM 2', 'SIGTERM 4']);
+  assert.deepEqual(w.calls.slice(0, 10), ['check 1', 'check 2', 'check 3', 'check 4', 'write pts/1', 'write pts/2', 'write pts/4', 'SIGTERM 1', 'SIGTERM 2', 'SIGTERM 4']);
   assert.ok(!w.calls.includes('SIGTERM 3'), 'a session whose identity changed is never signalled');
+  assert.ok(!w.calls.includes('write pts/3'), 'nothing is written to the pty of a session that is gone');
+  assert.ok(w.calls.indexOf('log session.terminate') > w.calls.indexOf('SIGTERM 4'), 'no log line between the checks and the last SIGTERM');
   assert.deepEqual(outcomes.map((o) => o?.result), ['exited', 'exited', 'gone', 'exited']);
   assert.deepEqual(w.lines.filter((l) => l.event === 'session.terminate').map((l) => l.pid), [1, 2, 3, 4]);
   assert.deepEqual(w.lines.filter((l) => l.event === 'session.signal').map((l) => l.pid), [1, 2, 4]);
@@ -48,7 +48,7 @@ test('endMany: closing lines, then every identity check, then every SIGTERM back
 test('endMany in dry run: terminate lines only', async () => {
   const w = world(true);
   const outcomes = await Promise.all(endMany(batch, 1000, w.deps));
-  assert.deepEqual(w.calls, []);
+  assert.deepEqual(w.calls.filter((c) => !c.startsWith('log ')), []);
   assert.deepEqual(outcomes, [null, null, null, null]);
   assert.deepEqual(w.lines.map((l) => [l.event, l.dry_run]), batch.map(() => ['session.terminate', true]));
 });

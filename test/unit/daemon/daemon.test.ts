@@ -128,17 +128,81 @@ test('a session that ends by itself: session.end with reason null', async () => 
   assert.equal(end.reason, null);
 });
 
-test('attach and detach are logged on change', async () => {
+test('attach is logged at once; detach only once utmp has said so for the hold (the reconnect flap is not)', async () => {
   const s = session({ state: 'waiting', client: null });
   const sessions = [s];
   const h = fakeHost(POLICY, sessions);
   await h.daemon.request('start');
-  sessions[0] = { ...s, state: 'attached', client: '127.0.0.1' };
+  sessions[0] = { ...s, state: 'attached', client: '127.0.0.1', stateSince: T0 + 1_000 };
+  h.setNow(T0 + 1_000);
   await h.daemon.request('timer');
-  sessions[0] = { ...s, state: 'detached', client: null };
+  // The flap: detached for a moment, then attached again.
+  sessions[0] = { ...s, state: 'detached', client: null, stateSince: T0 + 10_000 };
+  h.setNow(T0 + 11_000);
+  await h.daemon.request('timer');
+  assert.equal(h.daemon.snapshot()[0]!.session.state, 'attached', 'held: still attached');
+  assert.equal(h.daemon.snapshot()[0]!.session.client, '127.0.0.1', 'held: the client is kept');
+  sessions[0] = { ...s, state: 'attached', client: '127.0.0.1', stateSince: T0 + 12_000 };
+  h.setNow(T0 + 12_500);
+  await h.daemon.request('timer');
+  assert.deepEqual(h.names(), ['session.start 100', 'session.attach 100']);
+  // A real detach: believed once it has lasted the hold, and dated from utmp's flip.
+  sessions[0] = { ...s, state: 'detached', client: null, stateSince: T0 + 20_000 };
+  h.setNow(T0 + 21_000);
+  await h.daemon.request('timer');
+  h.setNow(T0 + 23_000);
   await h.daemon.request('timer');
   assert.deepEqual(h.names(), ['session.start 100', 'session.attach 100', 'session.detach 100']);
   assert.equal(h.events[1]!.client, '127.0.0.1');
+  assert.equal(h.daemon.snapshot()[0]!.session.stateSince, T0 + 20_000);
+});
+
+test('detached_timeout counts from utmp\'s flip, also for a session first seen detached (daemon restart)', async () => {
+  const policy: Policy = { ...POLICY, defaults: { ...POLICY.defaults, idleTimeoutMs: null, detachedTimeoutMs: 10 * MIN } };
+  const h = fakeHost(policy, [session({ state: 'detached', client: null, stateSince: T0 })]);
+  h.setNow(T0 + 9 * MIN);
+  await h.daemon.request('start');
+  assert.equal(h.daemon.snapshot()[0]!.verdict?.at, T0 + 10 * MIN, 'the flip time, not the restart, starts the clock');
+  h.setNow(T0 + 10 * MIN);
+  await h.daemon.request('timer');
+  await h.settle();
+  assert.deepEqual(h.signals, ['SIGTERM 100']);
+  assert.equal(h.writes.length, 0, 'nobody is attached to read a warning');
+  assert.equal(h.events.find((e) => e.event === 'session.terminate')!.reason, 'detached');
+});
+
+test('a schedule that fires ends the detached sessions it covers on the next pass, and says what it ended', async () => {
+  const policy: Policy = { ...POLICY, defaults: { ...POLICY.defaults, idleTimeoutMs: null } };
+  const sessions = [
+    session({ pid: 100, state: 'detached', client: null }),
+    session({ pid: 101, state: 'attached' }),
+    session({ pid: 102, user: 'mw-boss', groups: ['mw-boss'], state: 'detached', client: null }),
+  ];
+  const h = fakeHost(policy, sessions);
+  h.setNow(T0 + MIN);
+  await h.daemon.request('start');
+  await h.daemon.sweep({ index: 0, cron: '*/5 * * * * *', timezone: null, terminate: 'detached', users: [], groups: [] });
+  await h.settle();
+  assert.deepEqual(h.signals, ['SIGTERM 100'], 'attached and exempt sessions stay');
+  const run = h.events.find((e) => e.event === 'schedule.run')!;
+  assert.deepEqual([run.sessions, run.pids], [1, [100]]);
+  assert.equal(h.events.find((e) => e.event === 'session.terminate')!.reason, 'schedule');
+  await h.daemon.request('timer');
+  assert.equal(h.signals.length, 1, 'a sweep applies once, to the pass after it fired');
+});
+
+test('session.rule says which rule applies and what matched, and again when a reload changes it', async () => {
+  const h = fakeHost(POLICY, [session({ pid: 100, user: 'mw-boss', groups: ['mw-boss', 'ops'] }), session({ pid: 101 })]);
+  await h.daemon.request('start');
+  const rules = () => h.events.filter((e) => e.event === 'session.rule').map((e) => [e.pid, e.rule, e.matched, e.exempt]);
+  assert.deepEqual(rules(), [[100, 0, { user: 'mw-boss' }, true]], 'a session under the defaults logs nothing');
+  h.daemon.setPolicy({ ...POLICY, rules: [{ index: 0, users: [], groups: ['ops'], overrides: { idleTimeoutMs: MIN } }] });
+  await h.daemon.request('reload');
+  await h.daemon.request('timer');
+  assert.deepEqual(rules(), [
+    [100, 0, { user: 'mw-boss' }, true],
+    [100, 0, { group: 'ops' }, false],
+  ]);
 });
 
 test('discountOwnWrite: only an mtime equal to our own write is discounted', () => {

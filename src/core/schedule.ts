@@ -1,0 +1,27 @@
+// Which sessions a scheduled sweep (`schedules:` in the config) ends. Pure, like decide.
+//
+// A sweep is wall-clock policy ("end every detached session at 03:00"), so it follows the same safety
+// rules as the timed limits: an exempt rule protects a session, unresolved names never lead to a kill,
+// and a session still waiting for its first client, or whose state is unknown, is not "detached".
+import { matchRule } from './policy.js';
+import type { Policy, Schedule, Session, Verdict } from './types.js';
+
+export function sweepVerdict(
+  session: Pick<Session, 'user' | 'groups' | 'state'>,
+  schedule: Schedule,
+  policy: Pick<Policy, 'rules' | 'defaults'>,
+  now: number,
+): Verdict | null {
+  if (schedule.terminate === 'detached' && session.state !== 'detached') return null;
+  if (!inScope(session, schedule)) return null;
+  const match = matchRule(session, policy);
+  if (match.kind === 'unresolved' || match.limits.exempt) return null;
+  return { action: 'terminate', reason: 'schedule', at: now, rule: match.kind === 'matched' ? match.rule.index : null };
+}
+
+/** No users/groups: every session. Otherwise the user is listed OR in a listed group (like rules). */
+function inScope(s: Pick<Session, 'user' | 'groups'>, schedule: Schedule): boolean {
+  if (schedule.users.length === 0 && schedule.groups.length === 0) return true;
+  if (s.user !== null && schedule.users.includes(s.user)) return true;
+  return s.groups !== null && schedule.groups.some((g) => s.groups!.includes(g));
+}
