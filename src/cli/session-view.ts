@@ -21,6 +21,8 @@ export function sessionJson(s: Session, v: Verdict, policy: Policy, now: number)
     client: s.client,
     state: s.state,
     state_since: iso(s.stateSince),
+    /** When the client was last heard (utmp's flip to detached); null unless detached. */
+    detached_since: s.state === 'detached' ? iso(s.stateSince) : null,
     idle_seconds: seconds(lastActivity(s, countOutput), now),
     last_input_seconds: seconds(s.lastInputAt, now),
     last_output_seconds: seconds(s.lastOutputAt, now),
@@ -47,6 +49,13 @@ export function verdictText(v: Verdict): string {
   return v.at === null ? 'keep' : `keep, next check${at}`;
 }
 
+/** `attached 198.51.100.9`, `detached 12m` (since the client was last heard), `waiting`. */
+function stateText(s: Session, now: number): string {
+  if (s.state === 'attached' && s.client) return `attached ${s.client}`;
+  if (s.state === 'detached' && s.stateSince !== null) return `detached ${short(Math.max(0, now - s.stateSince))}`;
+  return s.state;
+}
+
 export function sessionsTable(rows: { session: Session; verdict: Verdict }[], policy: Policy, now: number): string {
   const header = ['PID', 'USER', 'TTY', 'FROM', 'STATE', 'IDLE', 'AGE', 'VERDICT'];
   const body = rows.map(({ session: s, verdict: v }) => {
@@ -56,7 +65,7 @@ export function sessionsTable(rows: { session: Session; verdict: Verdict }[], po
       s.user ?? `uid:${s.uid}`,
       s.tty ?? '?',
       s.from ?? '-',
-      s.state === 'attached' && s.client ? `attached ${s.client}` : s.state,
+      stateText(s, now),
       short(j.idle_seconds === null ? null : j.idle_seconds * 1000),
       short(j.age_seconds === null ? null : j.age_seconds * 1000),
       verdictText(v),

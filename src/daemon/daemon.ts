@@ -36,8 +36,8 @@ const PENDING_RESCAN_MAX = 40;
 interface Tracked {
   /** The session as acted on: utmp's state debounced (core/attach.ts), our own writes discounted. */
   session: Session;
-  /** When a scan first saw utmp say detached while we still believe attached (for a record without a time). */
-  detachSeenAt: number | null;
+  /** A state utmp reports that we do not believe yet (core/attach.ts), and when a scan first saw it. */
+  change: { state: SessionState; seenAt: number } | null;
   /** What session.rule last said for this session, so a change after a reload is logged again. */
   ruleLogged: string;
   memory: SessionMemory;
@@ -211,8 +211,9 @@ export class Daemon {
    */
   private track(key: string, raw: Session, now: number): { t: Tracked; recheckAt: number | null } {
     const old = this.tracked.get(key);
-    const detachSeenAt = raw.state === 'detached' ? (old?.detachSeenAt ?? now) : null;
-    const settled = settleState(old?.session.state ?? null, raw, now, detachSeenAt ?? now);
+    const before = old?.session.state ?? null;
+    const change = raw.state === before ? null : old?.change?.state === raw.state ? old.change : { state: raw.state, seenAt: now };
+    const settled = settleState(before, raw, now, change?.seenAt ?? now);
     const held = settled.recheckAt !== null;
     const session: Session = {
       ...raw,
@@ -222,7 +223,7 @@ export class Daemon {
       lastOutputAt: discountOwnWrite(raw.lastOutputAt, old?.ownWrite ?? null),
     };
     if (!old) {
-      const t: Tracked = { session, detachSeenAt, ruleLogged: 'defaults', memory: { warnings: [] }, ownWrite: null, ending: null, retryAt: 0, verdict: null };
+      const t: Tracked = { session, change: null, ruleLogged: 'defaults', memory: { warnings: [] }, ownWrite: null, ending: null, retryAt: 0, verdict: null };
       this.tracked.set(key, t);
       this.deps.log.info(
         { event: 'session.start', ...sessionFields(session), from: session.from, started_at: new Date(session.startedAt).toISOString(), state: session.state, client: session.client, groups: session.groups },
@@ -232,7 +233,7 @@ export class Daemon {
     }
     logStateChange(this.deps.log, old.session.state, session);
     old.session = session;
-    old.detachSeenAt = detachSeenAt;
+    old.change = change;
     return { t: old, recheckAt: settled.recheckAt };
   }
 

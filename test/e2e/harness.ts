@@ -203,6 +203,8 @@ interface TrackedProcess {
 const startedSessions = new Map<number, TrackedProcess & { child?: TrackedProcess }>();
 const startedTmux = new Map<string, { server?: TrackedProcess; client?: TrackedProcess; socketPath?: string }>();
 const startedDaemons = new Set<ChildProcess>();
+/** Freezer cgroups (named by tmux socket) holding a frozen client; thawed and removed by cleanupAll. */
+const startedFreezers = new Set<string>();
 const tempDirs = new Set<string>();
 const portsHandedOut = new Set<number>();
 // Different test processes start at different places in the range; each call moves on.
@@ -494,6 +496,15 @@ export interface Client {
    */
   detach(): Promise<void>;
   /**
+   * Freezes mosh-client: a laptop whose lid is closed. The session turns detached in utmp ~30 s later;
+   * resume() (SIGCONT) is the lid opening, and the same client picks the session up again. (A second
+   * mosh-client with the same key cannot: mosh refuses a client that starts its state numbers over.)
+   * It is frozen with the cgroup freezer, not SIGSTOP: tmux answers a stopped pane process with SIGCONT
+   * at once (measured: the "stopped" client went on sending every 3 s, strace on the server).
+   */
+  suspend(): void;
+  resume(): void;
+  /**
    * Kills the tmux server and waits until it and the client are gone. Note: the client gets SIGHUP, which
    * mosh-client treats like quitting: it tells the server to shut down, so the *session ends too*
    * (measured: within ~0.1 s). Use detach() to keep the session.
@@ -598,6 +609,13 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
         throw new Error(`mosh-client ${clientPid} still running after SIGKILL`);
       }
     },
+    suspend(): void {
+      if (!tracked.client || !isAlive(tracked.client.pid, tracked.client.startTime)) throw new Error(`mosh-client ${clientPid} is not running`);
+      freeze(tracked.client.pid, socket);
+    },
+    resume(): void {
+      thaw(socket);
+    },
     kill(): Promise<void> {
       return killTmux(socket);
     },
@@ -617,6 +635,38 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
     throw new Error(`attachClient(pid ${session.pid}, port ${session.port}): ${why}; screen:\n${screen}`);
   }
   return client;
+}
+
+// The cgroup (v1) freezer: a frozen process gets no CPU and no signal wakes it, like a sleeping laptop.
+const FREEZER = '/sys/fs/cgroup/freezer';
+
+function freezerDir(socket: string): string {
+  return path.join(FREEZER, socket);
+}
+
+function freeze(pid: number, socket: string): void {
+  if (!fs.existsSync(path.join(FREEZER, 'tasks'))) throw new Error(`no cgroup v1 freezer at ${FREEZER}: cannot freeze a client`);
+  const dir = freezerDir(socket);
+  fs.mkdirSync(dir, { recursive: true });
+  startedFreezers.add(socket);
+  fs.writeFileSync(path.join(dir, 'tasks'), String(pid));
+  fs.writeFileSync(path.join(dir, 'freezer.state'), 'FROZEN');
+}
+
+/** Thaws, moves the processes back to the root cgroup and removes ours. */
+function thaw(socket: string): void {
+  const dir = freezerDir(socket);
+  if (!fs.existsSync(dir)) return;
+  fs.writeFileSync(path.join(dir, 'freezer.state'), 'THAWED');
+  for (const pid of fs.readFileSync(path.join(dir, 'tasks'), 'utf8').split('\n').filter(Boolean)) {
+    try {
+      fs.writeFileSync(path.join(FREEZER, 'tasks'), pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  fs.rmdirSync(dir);
+  startedFreezers.delete(socket);
 }
 
 function readComm(pid: number): string | null {
@@ -852,6 +902,13 @@ export async function startDaemon(configYaml: string, opts: DaemonOptions = {}):
  */
 export async function cleanupAll(): Promise<void> {
   const errors: string[] = [];
+  for (const socket of [...startedFreezers]) {
+    try {
+      thaw(socket); // a frozen client cannot even die of SIGKILL until thawed
+    } catch (e) {
+      errors.push(`thaw ${socket}: ${String(e)}`);
+    }
+  }
 
   await Promise.all(
     [...startedDaemons].map(async (child) => {

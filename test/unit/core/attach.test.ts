@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DETACH_HOLD_MS, settleState } from '../../../src/core/attach.js';
+import { HOLD_MS, settleState } from '../../../src/core/attach.js';
 
 const T = 1_800_000_000_000;
 
@@ -12,8 +12,8 @@ test('a first sighting is taken as utmp says, detached included (a daemon restar
 test('attached → detached is held until utmp has said detached for the hold, then dated from the flip', () => {
   const flip = T - 1_000;
   const held = settleState('attached', { state: 'detached', stateSince: flip }, T, T);
-  assert.deepEqual(held, { state: 'attached', stateSince: null, recheckAt: flip + DETACH_HOLD_MS });
-  const believed = settleState('attached', { state: 'detached', stateSince: flip }, flip + DETACH_HOLD_MS, T);
+  assert.deepEqual(held, { state: 'attached', stateSince: null, recheckAt: flip + HOLD_MS });
+  const believed = settleState('attached', { state: 'detached', stateSince: flip }, flip + HOLD_MS, T);
   assert.deepEqual(believed, { state: 'detached', stateSince: flip, recheckAt: null });
 });
 
@@ -31,10 +31,22 @@ test('the reconnect flap attached → detached → attached never shows as detac
 
 test('without a flip time the hold counts from the first scan that saw it', () => {
   assert.equal(settleState('attached', { state: 'detached', stateSince: null }, T + 2_000, T).state, 'attached');
-  assert.deepEqual(settleState('attached', { state: 'detached', stateSince: null }, T + DETACH_HOLD_MS, T), { state: 'detached', stateSince: T, recheckAt: null });
+  assert.deepEqual(settleState('attached', { state: 'detached', stateSince: null }, T + HOLD_MS, T), { state: 'detached', stateSince: T, recheckAt: null });
 });
 
-test('attach, and any change not from attached to detached, is taken at once', () => {
+test('utmp being rewritten (no record for a moment, then detached) is held like a detach, dated from the flip', () => {
+  // Measured: a scan woken by libutempter's write saw no record ("unknown"), one 1 ms later "detached".
+  const first = settleState('attached', { state: 'unknown', stateSince: null }, T, T);
+  assert.deepEqual(first, { state: 'attached', stateSince: null, recheckAt: T + HOLD_MS });
+  assert.equal(settleState('attached', { state: 'detached', stateSince: T }, T + 1, T + 1).state, 'attached');
+  assert.deepEqual(settleState('attached', { state: 'detached', stateSince: T }, T + HOLD_MS, T + 1), { state: 'detached', stateSince: T, recheckAt: null });
+  // A detached session whose record vanishes for a moment stays detached (its clock keeps running).
+  assert.equal(settleState('detached', { state: 'unknown', stateSince: null }, T + 1_000, T).state, 'detached');
+  assert.equal(settleState('detached', { state: 'unknown', stateSince: null }, T + HOLD_MS, T).state, 'unknown', 'a record gone for good is believed');
+});
+
+test('attach, and changes out of waiting or unknown, are taken at once', () => {
   assert.deepEqual(settleState('detached', { state: 'attached', stateSince: T }, T, T), { state: 'attached', stateSince: T, recheckAt: null });
-  assert.equal(settleState('attached', { state: 'unknown', stateSince: null }, T, T).state, 'unknown');
+  assert.deepEqual(settleState('waiting', { state: 'attached', stateSince: T }, T, T), { state: 'attached', stateSince: T, recheckAt: null });
+  assert.equal(settleState('unknown', { state: 'detached', stateSince: T }, T, T).state, 'detached');
 });

@@ -146,7 +146,11 @@ test('attach is logged at once; detach only once utmp has said so for the hold (
   h.setNow(T0 + 12_500);
   await h.daemon.request('timer');
   assert.deepEqual(h.names(), ['session.start 100', 'session.attach 100']);
-  // A real detach: believed once it has lasted the hold, and dated from utmp's flip.
+  // A real detach, read mid-rewrite first (no record: unknown): believed once it has lasted the hold,
+  // and dated from utmp's flip.
+  sessions[0] = { ...s, state: 'unknown', client: null, stateSince: null };
+  h.setNow(T0 + 20_000);
+  await h.daemon.request('utmp');
   sessions[0] = { ...s, state: 'detached', client: null, stateSince: T0 + 20_000 };
   h.setNow(T0 + 21_000);
   await h.daemon.request('timer');
