@@ -1,17 +1,13 @@
 // The command line: a thin commander layer over the commands. Exit codes per CONTRACT.md.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { checkConfig } from './check-config.js';
+import { version } from './version.js';
 import { CliExit, configPath, loadPolicyOrExit } from './config-path.js';
 import { runDaemon } from './run.js';
 import { listRevocations, revokeCommand, unrevokeCommand } from './revoke.js';
 import { listSessions } from './sessions.js';
 import { terminateCommand } from './terminate.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(): Command {
   const program = new Command('moshwarden')

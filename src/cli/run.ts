@@ -9,9 +9,12 @@ import { createNss } from '../host/nss.js';
 import { FileWatch, system, watchPtys } from '../host/system.js';
 import { UTMP_PATH } from '../host/utmp.js';
 import { RevocationStore } from '../revocation/store.js';
-import { createLogger } from '../log/logger.js';
+import { AuditFile } from '../log/audit.js';
+import { createDaemonLogger, type Logger } from '../log/logger.js';
+import { Metrics, writeTextfile } from '../metrics/metrics.js';
 import { Discovery } from '../sessions/discover.js';
 import { loadPolicyOrExit } from './config-path.js';
+import { version } from './version.js';
 
 /** inotify folds an unread event into an identical one; a second look shortly after catches a write that
  * landed while we were reading. */
@@ -69,7 +72,13 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   const signals = earlySignals();
   const withFlags = (p: Policy): Policy => (opts.dryRun && !p.dryRun ? Object.freeze({ ...p, dryRun: true }) : p);
   let policy = withFlags(await loadPolicyOrExit(opts.configPath)); // invalid: exit 2 before anything starts
-  const log = createLogger({ level: policy.log.level });
+  // The audit file and the metrics see every event line of level info and up (log/logger.ts taps).
+  // AuditFile reports its problems from a microtask, by which time the logger exists.
+  const audit = new AuditFile(policy.log.auditFile, (message) => daemonLog.log.error({ event: 'audit.error', path: policy.log.auditFile }, message));
+  const metrics = new Metrics(version());
+  const daemonLog = createDaemonLogger({ level: policy.log.level, taps: [audit, metrics] });
+  const log = daemonLog.log;
+  const textfile = textfileWriter(metrics, () => policy.metrics.textfile, log);
   log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration loaded');
 
   const discovery = new Discovery({ nss: createNss() });
@@ -89,6 +98,10 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     log,
     revocations: () => revocations.current(),
     setTimer: system.setTimer,
+    onPass: (sessions, scanMs, now) => {
+      metrics.scanned(sessions, scanMs, now);
+      textfile.write();
+    },
   });
 
   revocations.refresh(true);
@@ -133,7 +146,8 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
     if (why === 'watch' && JSON.stringify(next) === JSON.stringify(policy)) return;
     const schedulesChanged = JSON.stringify(next.schedules) !== JSON.stringify(policy.schedules);
     policy = next;
-    log.level = policy.log.level;
+    daemonLog.setLevel(policy.log.level);
+    audit.setPath(policy.log.auditFile);
     daemon.setPolicy(policy);
     if (schedulesChanged) {
       cronTasks.stop();
@@ -171,10 +185,53 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
       utmpWatch.close();
       cronTasks.stop();
       if (settle) clearTimeout(settle);
+      audit.close();
       void watcher.close().finally(resolve);
+      // Whatever may still hold the event loop (a getent child, a grace-period timer) must not keep a
+      // stopping daemon alive: exit 0 within 2 s regardless. unref: a clean stop exits sooner by itself.
+      setTimeout(() => process.exit(0), 2_000).unref();
     };
     log.info({ event: 'daemon.start', pid: process.pid, dry_run: policy.dryRun, scan_interval_ms: policy.scanIntervalMs, nice: raisePriority() }, 'moshwarden running');
     void daemon.start();
-    signals.ready({ SIGHUP: () => void reload('signal'), SIGTERM: () => stop('SIGTERM'), SIGINT: () => stop('SIGINT') });
+    signals.ready({ SIGHUP: () => {
+        audit.reopen(); // logrotate moved the file away (CONTRACT.md: SIGHUP reopens log files)
+        void reload('signal');
+      }, SIGTERM: () => stop('SIGTERM'), SIGINT: () => stop('SIGINT') });
   });
+}
+
+/**
+ * Rewrites the metrics textfile after a pass; passes can come in bursts, so a write in progress only
+ * marks that another is wanted. A failure is logged once per distinct error, not after every pass.
+ */
+function textfileWriter(metrics: Metrics, path: () => string | null, log: Logger): { write(): void } {
+  let busy = false;
+  let again = false;
+  let lastError: string | null = null;
+  const write = async (): Promise<void> => {
+    const file = path();
+    if (file === null) return;
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      do {
+        again = false;
+        const text = await metrics.render();
+        try {
+          writeTextfile(file, text);
+          lastError = null;
+        } catch (e) {
+          const message = `cannot write the metrics file ${file}: ${(e as Error).message}`;
+          if (message !== lastError) log.error({ event: 'metrics.error', path: file }, message);
+          lastError = message;
+        }
+      } while (again);
+    } finally {
+      busy = false;
+    }
+  };
+  return { write: () => void write() };
 }

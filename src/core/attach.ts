@@ -18,7 +18,9 @@ export interface SettledState {
 }
 
 function held(before: SessionState | null, raw: SessionState): boolean {
-  if (before === 'attached') return raw === 'detached' || raw === 'unknown';
+  // attached → waiting cannot really happen (waiting is before the first client); if a scan ever reads it,
+  // it is as transient as the rest.
+  if (before === 'attached') return raw === 'detached' || raw === 'unknown' || raw === 'waiting';
   return before === 'detached' && raw === 'unknown';
 }
 

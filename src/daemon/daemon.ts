@@ -16,6 +16,8 @@ export interface DaemonDeps {
   /** The revocations in force (issue 3 fills this from the watched file). */
   revocations(): readonly Revocation[];
   setTimer(fn: () => void, ms: number): { cancel(): void };
+  /** Told after each pass: the sessions as the daemon now sees them, and how long the scan took (metrics). */
+  onPass?(sessions: readonly Session[], scanMs: number, now: number): void;
 }
 
 export type Trigger = 'start' | 'timer' | 'pts' | 'utmp' | 'reload' | 'revocation' | 'pending' | 'schedule';
@@ -142,7 +144,8 @@ export class Daemon {
   private async pass(full: boolean): Promise<void> {
     const began = this.deps.act.now();
     const result = await this.deps.scan(full);
-    this.deps.log.debug({ event: 'scan.pass', full, sessions: result.sessions.length, pending: result.pending, scan_ms: this.deps.act.now() - began }, 'scanned');
+    const scanMs = this.deps.act.now() - began;
+    this.deps.log.debug({ event: 'scan.pass', full, sessions: result.sessions.length, pending: result.pending, scan_ms: scanMs }, 'scanned');
     this.logProblems(result);
     const now = this.deps.act.now();
     const seen = new Set<string>();
@@ -181,6 +184,7 @@ export class Daemon {
     // A revocation's `until` is a moment to re-evaluate too: the entry lapses then, not at the next edit.
     for (const r of this.deps.revocations()) if (r.until !== null && r.until > now) nextDue = Math.min(nextDue, r.until);
 
+    this.deps.onPass?.([...this.tracked.values()].map((t) => t.session), scanMs, now);
     this.pendingRescans = result.pending > 0 ? this.pendingRescans + 1 : 0;
     this.schedule(nextDue, result.pending > 0 && this.pendingRescans <= PENDING_RESCAN_MAX ? PENDING_RESCAN_MS : 0);
   }

@@ -48,6 +48,8 @@ export function watchPtys(onNew: () => void, onError: (e: unknown) => void): { c
  */
 export class FileWatch {
   private watchers: fs.FSWatcher[] = [];
+  /** Closed for good (the daemon is stopping): a scan still in flight must not set the watch up again. */
+  private closed = false;
 
   constructor(
     private readonly path: string,
@@ -58,7 +60,7 @@ export class FileWatch {
   }
 
   ensure(): void {
-    if (this.watchers.length > 0) return;
+    if (this.closed || this.watchers.length > 0) return;
     const targets = new Map<string, string>([[nodePath.dirname(this.path), nodePath.basename(this.path)]]);
     try {
       const real = fs.realpathSync(this.path);
@@ -72,12 +74,12 @@ export class FileWatch {
           if (file === null || file === name) this.onEvent();
         });
         w.on('error', (e) => {
-          this.close();
+          this.drop();
           this.onError(e);
         });
         this.watchers.push(w);
       } catch (e) {
-        this.close();
+        this.drop();
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(e);
         return;
       }
@@ -85,6 +87,12 @@ export class FileWatch {
   }
 
   close(): void {
+    this.closed = true;
+    this.drop();
+  }
+
+  /** Drops the current watches; ensure() sets them up again. */
+  private drop(): void {
     for (const w of this.watchers) w.close();
     this.watchers = [];
   }

@@ -9,17 +9,34 @@ export type { Logger };
 /** syslog priorities for journald's `<N>` line prefix, so `journalctl -p warning` works. */
 const PRIORITY: Record<string, number> = { trace: 7, debug: 7, info: 6, warn: 4, error: 3, fatal: 2 };
 
-/** A pino destination: one synchronous write(2) per line, with the journald prefix when asked for. */
-export function lineDestination(fd: number, journald: boolean): { write(line: string): void } {
+/** pino's numeric levels for the labels, to filter lines by the level the operator asked for. */
+const LEVEL_VALUE: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/** Something that sees every event line of level info and up, whatever the stdout level (audit, metrics). */
+export interface LogTap {
+  line(event: Record<string, unknown>, raw: string): void;
+}
+
+/**
+ * A pino destination: one synchronous write(2) per line, with the journald prefix when asked for. Lines
+ * below `minLevel()` are not written to `fd` but still reach the taps: the audit trail must not depend on
+ * how chatty the operational log is.
+ */
+export function lineDestination(fd: number, journald: boolean, minLevel: () => number = () => 0, taps: readonly LogTap[] = []): { write(line: string): void } {
   return {
     write(line: string) {
-      let out = line;
-      if (journald) {
-        // pino writes the level first ({"level":"warn",...}) because of the formatter below.
-        const m = /^\{"level":"(\w+)"/.exec(line);
-        out = `<${PRIORITY[m?.[1] ?? 'info'] ?? 6}>${line}`;
+      // pino writes the level first ({"level":"warn",...}) because of the formatter below.
+      const label = /^\{"level":"(\w+)"/.exec(line)?.[1] ?? 'info';
+      if ((LEVEL_VALUE[label] ?? 30) >= minLevel()) writeAll(fd, Buffer.from(journald ? `<${PRIORITY[label] ?? 6}>${line}` : line, 'utf8'));
+      if (taps.length > 0 && (LEVEL_VALUE[label] ?? 30) >= LEVEL_VALUE.info!) {
+        let event: Record<string, unknown>;
+        try {
+          event = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return;
+        }
+        for (const tap of taps) tap.line(event, line);
       }
-      writeAll(fd, Buffer.from(out, 'utf8'));
     },
   };
 }
@@ -30,7 +47,7 @@ export function lineDestination(fd: number, journald: boolean): { write(line: st
  */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
-function writeAll(fd: number, data: Buffer): void {
+export function writeAll(fd: number, data: Buffer): void {
   let off = 0;
   let stalls = 0;
   while (off < data.length) {
@@ -55,18 +72,41 @@ export interface LoggerOptions {
   fd?: number;
   /** Prefix lines with `<N>`; default: when systemd says stdout is the journal (JOURNAL_STREAM). */
   journald?: boolean;
+  /** See every line of level info and up, also when `level` is warn or higher. */
+  taps?: readonly LogTap[];
+}
+
+export interface DaemonLogger {
+  log: Logger;
+  /** Changes the level of what goes to stdout (a reload); the taps keep seeing info and up. */
+  setLevel(level: LogLevel): void;
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
+  return createDaemonLogger(opts).log;
+}
+
+export function createDaemonLogger(opts: LoggerOptions): DaemonLogger {
   const fd = opts.fd ?? 1;
   const journald = opts.journald ?? (fd === 1 && Boolean(process.env.JOURNAL_STREAM));
-  return pino(
+  const taps = opts.taps ?? [];
+  let level = opts.level;
+  // With taps, pino itself must produce info lines even when stdout wants only warnings.
+  const pinoLevel = (l: LogLevel): LogLevel => (taps.length > 0 && LEVEL_VALUE[l]! > LEVEL_VALUE.info! ? 'info' : l);
+  const log = pino(
     {
-      level: opts.level,
+      level: pinoLevel(level),
       base: undefined, // no pid/hostname on every line: journald has them, and `pid` means the session's
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    lineDestination(fd, journald),
+    lineDestination(fd, journald, () => LEVEL_VALUE[level]!, taps),
   );
+  return {
+    log,
+    setLevel(l) {
+      level = l;
+      log.level = pinoLevel(l);
+    },
+  };
 }

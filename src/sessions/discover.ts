@@ -68,6 +68,11 @@ export class Discovery {
       if (fresh && fresh.comm === MOSH && fresh.state !== 'Z') candidates.push(fresh);
     }
     const candidatePids = new Set(candidates.map((c) => c.pid));
+    // A mosh-server whose parent is a mosh-server is never a session of its own: it is the forkpty child
+    // before its exec, or the fork that runs libutempter's helper on attach/detach. That fork still
+    // holds /dev/ptmx (the helper needs it) and is named mosh-server until it execs; measured: a scan
+    // woken by the utmp change saw it as a new "waiting" session, gone 5 ms later.
+    const forks = new Set(candidates.filter((c) => candidatePids.has(c.ppid)).map((c) => c.pid));
     const children = new Map<number, ProcStat[]>();
     for (const p of table.values()) {
       if (!candidatePids.has(p.ppid)) continue;
@@ -82,6 +87,7 @@ export class Discovery {
     let pending = 0;
     const live = new Set<string>();
     for (const proc of candidates) {
+      if (forks.has(proc.pid)) continue;
       const key = `${proc.pid}:${proc.startTicks}`;
       const kids = children.get(proc.pid) ?? [];
       // The forkpty child: the one child that is session leader on a pty slave.
@@ -112,7 +118,7 @@ export class Discovery {
       const status = readStatus(proc.pid);
       if (!status) continue; // vanished
       const record = utmp?.get(proc.pid);
-      const { state, client, since } = attachState(record, kids);
+      const { state, client, since } = attachState(record, leader);
       const times = tty === null ? null : statPty(tty);
       const [user, groups] = await Promise.all([this.userName(status.uid), this.groupNames([status.gid, ...status.groups])]);
 
@@ -164,11 +170,12 @@ function sshOrigin(pid: number): string | null {
 
 function attachState(
   record: UtmpRecord | undefined,
-  kids: readonly ProcStat[],
+  leader: ProcStat | undefined,
 ): { state: SessionState; client: string | null; since: number | null } {
   // Until the first client packet the forkpty child has not exec'd the shell yet (and just after the
   // fork it may not exist at all): utmp already says "mosh [PID]" then, which must not read as detached.
-  if (kids.length === 0 || kids.some((k) => k.comm === MOSH)) return { state: 'waiting', client: null, since: record?.time ?? null };
+  // Only that child counts: another child named mosh-server is the short-lived utempter fork.
+  if (leader === undefined || leader.comm === MOSH) return { state: 'waiting', client: null, since: record?.time ?? null };
   const host = record ? parseMoshHost(record.host) : null;
   if (!record || !host) return { state: 'unknown', client: null, since: null };
   return host.attached

@@ -25,6 +25,15 @@ const LONG = 150_000;
 const about = (pid: number, event: string) => (e: LogEvent) => e.event === event && e.pid === pid;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Each attach and detach makes mosh-server fork libutempter's helper, a child that holds /dev/ptmx and is
+ * named mosh-server until it execs: it must never be reported as a session of its own.
+ */
+function assertOnlySessions(events: LogEvent[], pids: number[]): void {
+  const started = events.filter((e) => e.event === 'session.start').map((e) => e.pid as number);
+  assert.deepEqual([...new Set(started)].sort(), [...pids].sort(), 'session.start only for the sessions the test started');
+}
+
 describe('policy depth on real mosh sessions', { skip }, () => {
   before(() => ensureTestUsers());
   afterEach(() => cleanupAll());
@@ -70,6 +79,7 @@ describe('policy depth on real mosh sessions', { skip }, () => {
     assert.ok(isAlive(back.s.pid, back.s.startTime), 'the reconnected session lives');
     assert.ok(isAlive(other.s.pid, other.s.startTime), 'a user without a detached limit keeps the session');
     assert.equal(d.events.filter((e) => e.event === 'session.terminate' && e.pid !== lost.s.pid).length, 0);
+    assertOnlySessions(d.events, [lost.s.pid, back.s.pid, other.s.pid]);
     assert.equal(await d.stop(), 0);
   });
 
@@ -123,6 +133,7 @@ describe('policy depth on real mosh sessions', { skip }, () => {
     assert.ok(isAlive(outside.s.pid, outside.s.startTime), 'a detached session outside the group lives');
     assert.ok(isAlive(attached.s.pid, attached.s.startTime), 'an attached session of the group lives');
     assert.equal(d.events.filter((e) => e.event === 'session.terminate').length, 1);
+    assertOnlySessions(d.events, [swept.s.pid, attached.s.pid, outside.s.pid]);
     assert.equal(await d.stop(), 0);
   });
 

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Installs moshwarden as a systemd service, from a checkout (after `npm ci`) or from the installed npm
+# package. Safe to re-run: it never overwrites an edited config or the revocation file.
+#
+#   sudo scripts/install.sh                 install (or upgrade), enable and start
+#   sudo scripts/install.sh --uninstall     remove the program and the unit; keep config and audit logs
+#   scripts/install.sh --destdir DIR        stage everything under DIR (packaging, tests): no user is
+#                                           created and nothing is enabled
+set -euo pipefail
+
+usage() {
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+DESTDIR=""
+UNINSTALL=0
+ENABLE=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --destdir) DESTDIR="${2:?--destdir needs a directory}"; shift 2 ;;
+    --destdir=*) DESTDIR="${1#--destdir=}"; shift ;;
+    --uninstall) UNINSTALL=1; shift ;;
+    --no-enable) ENABLE=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "install.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ -n "$DESTDIR" ]; then
+  DESTDIR="$(mkdir -p "$DESTDIR" && cd "$DESTDIR" && pwd)"
+  ENABLE=0
+elif [ "$(id -u)" -ne 0 ]; then
+  echo "install.sh: run as root (or use --destdir DIR to stage the files)" >&2
+  exit 2
+fi
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+APP=/opt/moshwarden
+BIN=/usr/local/bin/moshwarden
+UNIT=/etc/systemd/system/moshwarden.service
+LOGROTATE=/etc/logrotate.d/moshwarden
+ETC=/etc/moshwarden
+USER_NAME=moshwarden
+
+systemd_running() { [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; }
+say() { echo "moshwarden: $*"; }
+
+if [ "$UNINSTALL" -eq 1 ]; then
+  if systemd_running; then
+    systemctl disable --now moshwarden.service 2>/dev/null || true
+  fi
+  rm -f "$DESTDIR$UNIT" "$DESTDIR$LOGROTATE" "$DESTDIR$BIN"
+  rm -rf "$DESTDIR$APP"
+  if systemd_running; then systemctl daemon-reload; fi
+  say "removed $APP, $BIN, $UNIT and $LOGROTATE"
+  say "kept $ETC (config, revocations), /var/log/moshwarden (audit) and the user $USER_NAME; remove them by hand if wanted"
+  exit 0
+fi
+
+if [ ! -f "$SRC/dist/src/main.js" ]; then
+  echo "install.sh: $SRC/dist/src/main.js is missing: run 'npm ci' (it builds) in $SRC first" >&2
+  exit 1
+fi
+NODE="$(command -v node || true)"
+if [ -z "$NODE" ]; then
+  echo "install.sh: node is not on PATH; moshwarden needs Node.js >= 20.19" >&2
+  exit 1
+fi
+
+# The program: a copy of the package with production dependencies only, replaced as a whole.
+stage="$(mktemp -d "${TMPDIR:-/tmp}/moshwarden-install.XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/app/dist"
+cp -R "$SRC/bin" "$SRC/package.json" "$SRC/config.example.yaml" "$SRC/README.md" "$SRC/systemd" "$stage/app/"
+cp -R "$SRC/dist/src" "$stage/app/dist/src"
+[ -f "$SRC/package-lock.json" ] && cp "$SRC/package-lock.json" "$stage/app/"
+cp -R "$SRC/node_modules" "$stage/app/node_modules"
+# From a checkout node_modules holds the dev tools too; prune removes them, offline.
+(cd "$stage/app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+mkdir -p "$DESTDIR$(dirname "$APP")"
+rm -rf "$DESTDIR$APP.new"
+mv "$stage/app" "$DESTDIR$APP.new"
+rm -rf "$DESTDIR$APP"
+mv "$DESTDIR$APP.new" "$DESTDIR$APP"
+chmod -R go-w "$DESTDIR$APP"
+
+# The command: a relative link, so a staged tree is self-consistent.
+mkdir -p "$DESTDIR$(dirname "$BIN")"
+ln -sfn "../../../opt/moshwarden/bin/moshwarden.js" "$DESTDIR$BIN"
+
+# Config and revocations: created once, never overwritten.
+install -d -m 0755 "$DESTDIR$ETC"
+if [ ! -e "$DESTDIR$ETC/config.yaml" ]; then
+  install -m 0644 "$SRC/config.example.yaml" "$DESTDIR$ETC/config.yaml"
+  say "created $ETC/config.yaml from the example: review it (moshwarden check-config)"
+else
+  say "kept the existing $ETC/config.yaml"
+fi
+if [ ! -e "$DESTDIR$ETC/revoked" ]; then
+  install -m 0600 /dev/null "$DESTDIR$ETC/revoked"
+  say "created an empty $ETC/revoked (root, 0600)"
+fi
+if [ -z "$DESTDIR" ]; then chown root:root "$ETC/revoked"; fi
+
+# The unit and the logrotate snippet are ours: always the shipped version.
+install -D -m 0644 "$SRC/systemd/moshwarden.service" "$DESTDIR$UNIT"
+install -D -m 0644 "$SRC/systemd/moshwarden.logrotate" "$DESTDIR$LOGROTATE"
+
+if [ -z "$DESTDIR" ]; then
+  if ! getent passwd "$USER_NAME" >/dev/null; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$USER_NAME"
+    say "created the system user $USER_NAME"
+  fi
+  install -d -m 0750 -o "$USER_NAME" -g "$USER_NAME" /var/log/moshwarden
+fi
+
+if [ "$ENABLE" -eq 1 ] && systemd_running; then
+  systemctl daemon-reload
+  systemctl enable moshwarden.service
+  systemctl restart moshwarden.service
+  say "enabled and (re)started moshwarden.service; logs: journalctl -u moshwarden"
+elif [ -z "$DESTDIR" ]; then
+  say "installed; systemd is not running here, so nothing was enabled (start it with: systemctl enable --now moshwarden)"
+else
+  say "staged under $DESTDIR"
+fi
