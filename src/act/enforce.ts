@@ -134,7 +134,8 @@ export function endMany(batch: { session: Session; request: EndRequest }[], now:
   return items.map(({ s, req, fields }, i) =>
     escalate(s, req.graceMs, tdeps[i]!, start, sent[i]!).then((outcome) => {
       if (outcome.result === 'failed') {
-        deps.log.error({ event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code }, `could not send ${outcome.signal}`);
+        const why = outcome.code === 'EPERM' ? ': permission denied (the daemon needs CAP_KILL, or root); the session lives on' : '';
+        deps.log.error({ event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code }, `could not send ${outcome.signal} (${outcome.code})${why}`);
       } else if (outcome.result === 'stuck') {
         deps.log.error({ event: 'session.signal_error', ...fields, signal: 'SIGKILL', code: 'STUCK' }, 'still present after SIGKILL');
       }

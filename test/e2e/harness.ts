@@ -806,6 +806,8 @@ export interface Daemon {
 export interface DaemonOptions {
   /** Extra arguments after `run --config FILE`. */
   args?: string[];
+  /** A command the daemon is started under, e.g. setpriv with a user and capabilities. */
+  wrap?: string[];
   env?: NodeJS.ProcessEnv;
   entry?: string;
 }
@@ -817,7 +819,9 @@ export async function startDaemon(configYaml: string, opts: DaemonOptions = {}):
   const configPath = path.join(dir, 'config.yaml');
   fs.writeFileSync(configPath, configYaml, { mode: 0o600 });
 
-  const child = spawn(process.execPath, [entryPath(opts.entry), 'run', '--config', configPath, ...(opts.args ?? [])], {
+  const argv = [process.execPath, entryPath(opts.entry), 'run', '--config', configPath, ...(opts.args ?? [])];
+  const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv];
+  const child = spawn(cmd!, rest, {
     cwd: repoRoot(),
     env: cliEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
