@@ -68,11 +68,6 @@ export class Discovery {
       if (fresh && fresh.comm === MOSH && fresh.state !== 'Z') candidates.push(fresh);
     }
     const candidatePids = new Set(candidates.map((c) => c.pid));
-    // A mosh-server whose parent is a mosh-server is never a session of its own: it is the forkpty child
-    // before its exec, or the fork that runs libutempter's helper on attach/detach. That fork still
-    // holds /dev/ptmx (the helper needs it) and is named mosh-server until it execs; measured: a scan
-    // woken by the utmp change saw it as a new "waiting" session, gone 5 ms later.
-    const forks = new Set(candidates.filter((c) => candidatePids.has(c.ppid)).map((c) => c.pid));
     const children = new Map<number, ProcStat[]>();
     for (const p of table.values()) {
       if (!candidatePids.has(p.ppid)) continue;
@@ -83,11 +78,9 @@ export class Discovery {
     const utmp = readUtmp(this.opts.utmpPath);
     if (utmp === null) problems.push({ what: 'utmp', code: 'ENOENT' });
 
-    const sessions: Session[] = [];
-    let pending = 0;
-    const live = new Set<string>();
+    // First: which candidates hold the pty master (or lead a pty child): the session processes.
+    const found: { proc: ProcStat; key: string; leader: ProcStat | undefined; fixed: Fixed }[] = [];
     for (const proc of candidates) {
-      if (forks.has(proc.pid)) continue;
       const key = `${proc.pid}:${proc.startTicks}`;
       const kids = children.get(proc.pid) ?? [];
       // The forkpty child: the one child that is session leader on a pty slave.
@@ -109,6 +102,19 @@ export class Discovery {
         }
         this.fixed.set(key, fixed);
       }
+      found.push({ proc, key, leader, fixed });
+    }
+
+    // A child of a session that is itself named mosh-server and holds /dev/ptmx is never a session of its
+    // own: it is the fork that runs libutempter's helper on attach/detach (the helper needs the master),
+    // named mosh-server until it execs. Measured: a scan woken by the utmp change saw it as a new
+    // "waiting" session, gone 5 ms later. (The launcher is a parent, but not a session: its child counts.)
+    const sessionPids = new Set(found.map((f) => f.proc.pid));
+    const sessions: Session[] = [];
+    let pending = 0;
+    const live = new Set<string>();
+    for (const { proc, key, leader, fixed } of found) {
+      if (sessionPids.has(proc.ppid)) continue;
       live.add(key);
 
       if (fixed.tty === null) fixed.tty = this.resolveTty(proc, fixed, leader);
