@@ -90,8 +90,11 @@ ln -sfn "../../../opt/moshwarden/bin/moshwarden.js" "$DESTDIR$BIN"
 # Config and revocations: created once, never overwritten.
 install -d -m 0755 "$DESTDIR$ETC"
 if [ ! -e "$DESTDIR$ETC/config.yaml" ]; then
-  install -m 0644 "$SRC/config.example.yaml" "$DESTDIR$ETC/config.yaml"
-  say "created $ETC/config.yaml from the example: review it (moshwarden check-config)"
+  # As a service the audit trail is on: its directory is the unit's LogsDirectory=.
+  sed 's|^  # audit_file: /var/log/moshwarden/audit.log$|  audit_file: /var/log/moshwarden/audit.log|' \
+    "$SRC/config.example.yaml" >"$DESTDIR$ETC/config.yaml"
+  chmod 0644 "$DESTDIR$ETC/config.yaml"
+  say "created $ETC/config.yaml from the example, audit log on: review it (moshwarden check-config)"
 else
   say "kept the existing $ETC/config.yaml"
 fi

@@ -152,7 +152,7 @@ export class Daemon {
     let nextDue = now + this.policy.scanIntervalMs;
 
     const sweeps = this.sweeps.splice(0);
-    const swept = sweeps.map(() => [] as number[]);
+    const swept = sweeps.map(() => [] as number[]); // pids ended by each sweep, for schedule.run
     const endings: Ending[] = [];
     for (const raw of result.sessions) {
       const key = sessionKey(raw);
@@ -162,10 +162,11 @@ export class Daemon {
       if (t.ending !== null || now < t.retryAt) continue;
       this.logRule(t);
       let verdict = decide(t.session, this.policy, this.deps.revocations(), now, t.memory);
-      if (verdict.action !== 'terminate') {
-        const i = sweeps.findIndex((sw) => sweepVerdict(t.session, sw, this.policy, now) !== null);
-        if (i >= 0) {
-          verdict = sweepVerdict(t.session, sweeps[i]!, this.policy, now)!;
+      // A schedule that fired ends what it covers, unless decide already ends it (revoked, say).
+      for (let i = 0; i < sweeps.length && verdict.action !== 'terminate'; i++) {
+        const bySweep = sweepVerdict(t.session, sweeps[i]!, this.policy, now);
+        if (bySweep) {
+          verdict = bySweep;
           swept[i]!.push(t.session.pid);
         }
       }

@@ -151,7 +151,10 @@ describe('install', { skip }, () => {
       const first = run(['--destdir', root]);
       assert.equal(first.status, 0, first.stderr);
       const etc = path.join(root, 'etc/moshwarden');
-      assert.equal(fs.readFileSync(path.join(etc, 'config.yaml'), 'utf8'), fs.readFileSync(path.join(repoRoot(), 'config.example.yaml'), 'utf8'));
+      const example = fs.readFileSync(path.join(repoRoot(), 'config.example.yaml'), 'utf8');
+      const installed = fs.readFileSync(path.join(etc, 'config.yaml'), 'utf8');
+      assert.match(installed, /^  audit_file: \/var\/log\/moshwarden\/audit\.log$/m, 'the audit trail is on');
+      assert.equal(installed.replace('  audit_file:', '  # audit_file:'), example, 'otherwise the example');
       assert.equal((fs.statSync(path.join(etc, 'revoked')).mode & 0o777).toString(8), '600');
       assert.equal(fs.readFileSync(path.join(root, 'etc/systemd/system/moshwarden.service'), 'utf8'), fs.readFileSync(UNIT, 'utf8'));
       assert.ok(fs.existsSync(path.join(root, 'etc/logrotate.d/moshwarden')));
