@@ -98,7 +98,10 @@ describe('the daemon with exactly the unit\'s privileges', { skip }, () => {
   after(() => cleanupAll());
 
   const config = (dir: string) =>
-    ['scan_interval: 2s', `revocation_file: ${dir}/revoked`, 'defaults:', '  idle_timeout: 5m', '  warn_before: 3s', '  grace: 2s', 'log:', `  audit_file: ${dir}/audit/audit.log`].join('\n');
+    [
+      'scan_interval: 2s', `revocation_file: ${dir}/revoked`, 'defaults:', '  idle_timeout: 5m', '  warn_before: 3s', '  grace: 2s',
+      'log:', `  audit_file: ${dir}/audit/audit.log`, 'metrics:', `  textfile: ${dir}/audit/moshwarden.prom`,
+    ].join('\n');
 
   test('as the service user it finds other users\' sessions and ptys, warns on their screen and ends them', { timeout: 60_000 }, async (t) => {
     const { s, c } = await liveSession('mw-test-alice');
@@ -123,6 +126,11 @@ describe('the daemon with exactly the unit\'s privileges', { skip }, () => {
     assert.equal(d.events.filter((e) => e.event === 'scan.problem' || e.event === 'session.signal_error').length, 0);
     const audit = fs.readFileSync(path.join(dir, 'audit', 'audit.log'), 'utf8');
     assert.match(audit, /"event":"session.terminate"/, 'the audit file, written as the service user');
+    // The metrics textfile follows each pass; the pass after the session's end has counted it.
+    const prom = path.join(dir, 'audit', 'moshwarden.prom');
+    await d.waitForEvent(() => /^moshwarden_terminations_total\{reason="idle"\} 1$/m.test(fs.existsSync(prom) ? fs.readFileSync(prom, 'utf8') : ''), 10_000);
+    assert.match(fs.readFileSync(prom, 'utf8'), /^moshwarden_warnings_total\{reason="idle"\} 1$/m);
+    assert.equal((fs.statSync(prom).mode & 0o777).toString(8), '644', 'readable by node-exporter');
     assert.equal(await d.stop(), 0);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -131,6 +139,7 @@ describe('the daemon with exactly the unit\'s privileges', { skip }, () => {
     const { s } = await liveSession('mw-test-alice');
     setIdle(s.ptyPath, 600);
     const d = await startDaemon(config('/nonexistent').replace(/\nlog:[\s\S]*$/, ''), { wrap: asService(['CAP_KILL']) });
+    assert.doesNotMatch(fs.readFileSync(d.configPath, 'utf8'), /audit_file|textfile/);
     const err = await d.waitForEvent(about(s.pid, 'session.signal_error'), 20_000);
     assert.equal(err.code, 'EPERM');
     assert.match(String(err.msg), /permission denied .*CAP_KILL/);
