@@ -196,24 +196,34 @@ describe('appendLine and removeTarget at the same time', { skip }, () => {
   test('no appended line is lost while unrevoke rewrites the file', async () => {
     const file = fresh('append-vs-remove');
     write(file, '# start\n');
+    const stop = `${file}.stop`;
     const procs = 10;
-    const perProc = 300;
-    // Appenders with small random pauses, as several operators' `revoke` would be; meanwhile this process
-    // keeps adding and removing a victim line, each removal a rename over the file.
+    // Appenders with small random pauses (10 of them: ~1 append per ms in all), as several operators'
+    // `revoke` would be (far busier than real life), until told to stop;
+    // meanwhile this process keeps adding and removing a victim line, each removal a rename over the file.
+    // They run until enough rewrites overlapped them (a fixed count was too few on a loaded machine).
     const runs = Array.from({ length: procs }, (_, p) =>
       child(`
+        import fs from 'node:fs';
         const pause = new Int32Array(new SharedArrayBuffer(4));
-        for (let i = 0; i < ${perProc}; i++) {
-          Atomics.wait(pause, 0, 0, Math.random() * 3);
+        fs.writeFileSync(${JSON.stringify(file)} + '.ready${p}', '');
+        let i = 0;
+        for (; i < 20000 && !fs.existsSync(${JSON.stringify(stop)}); i++) {
+          Atomics.wait(pause, 0, 0, Math.random() * 20);
           edit.appendLine(${JSON.stringify(file)}, 'user:mw-p${p} reason="' + i + '"\\n');
         }
+        fs.writeFileSync(${JSON.stringify(file)} + '.count${p}', String(i));
       `),
     );
-    let finished = false;
-    const all = Promise.all(runs).finally(() => (finished = true));
+    // Rewrites count only once every appender is running (node takes ~0.1 s to start each).
+    const ready = Date.now() + 20_000;
+    while (Date.now() < ready && !Array.from({ length: procs }, (_, p) => fs.existsSync(`${file}.ready${p}`)).every(Boolean)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const victim = target('mw-victim');
     let rewrites = 0;
-    while (!finished) {
+    const until = Date.now() + 30_000;
+    while (rewrites < 15 && Date.now() < until) {
       appendLine(file, 'mw-victim\n');
       for (;;) {
         try {
@@ -225,12 +235,17 @@ describe('appendLine and removeTarget at the same time', { skip }, () => {
       }
       await new Promise((r) => setImmediate(r));
     }
-    const results = await all;
+    fs.writeFileSync(stop, '');
+    const results = await Promise.all(runs);
     results.forEach((r, p) => assert.equal(r.code, 0, `appender ${p}: ${r.stderr}`));
     assert.ok(rewrites > 5, `only ${rewrites} rewrites overlapped the appends`);
     const text = fs.readFileSync(file, 'utf8');
     const lost: string[] = [];
-    for (let p = 0; p < procs; p++) for (let i = 0; i < perProc; i++) if (!text.includes(`\nuser:mw-p${p} reason="${i}"\n`)) lost.push(`p${p}#${i}`);
+    for (let p = 0; p < procs; p++) {
+      const count = Number(fs.readFileSync(`${file}.count${p}`, 'utf8'));
+      assert.ok(count > 0, `appender ${p} appended nothing`);
+      for (let i = 0; i < count; i++) if (!text.includes(`\nuser:mw-p${p} reason="${i}"\n`)) lost.push(`p${p}#${i}`);
+    }
     assert.deepEqual(lost, [], `appended lines lost across ${rewrites} rewrites`);
     assert.equal(text.includes('mw-victim'), false);
     assert.deepEqual(parseRevocations(text).errors, []);
