@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  about,
   cleanupAll,
   e2eSkipReason,
   ensureTestUsers,
@@ -19,7 +20,6 @@ import {
 const skip = e2eSkipReason() ?? false;
 const T = 90_000;
 
-const about = (pid: number, event: string) => (e: LogEvent) => e.event === event && e.pid === pid;
 
 function config(dir: string, extra = ''): string {
   return [

@@ -34,7 +34,7 @@ const PORT_COUNT = 1000; // 61000-61999
 // ---------------------------------------------------------------------------------------------------------
 // Small utilities
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns a value other than undefined; undefined on timeout. */
 async function poll<T>(probe: () => T | undefined, timeoutMs: number, intervalMs = 100): Promise<T | undefined> {
@@ -256,7 +256,7 @@ export function e2eSkipReason(): string | null {
 // Users, groups, utmp
 
 /** The getent line for a passwd/group key, or null. */
-function lookup(db: 'passwd' | 'group', key: string): string | null {
+export function lookup(db: 'passwd' | 'group', key: string): string | null {
   try {
     return execFileSync('getent', [db, key], { encoding: 'utf8', timeout: 10_000 }).trim() || null;
   } catch {
@@ -781,6 +781,9 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Run
 }
 
 export type LogEvent = Record<string, unknown>;
+
+/** A waitForEvent predicate: `event` about session `pid`. */
+export const about = (pid: number, event: string) => (e: LogEvent) => e.event === event && e.pid === pid;
 
 export interface Daemon {
   pid: number;

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, before, describe, test } from 'node:test';
 import {
+  about,
   cleanupAll,
   e2eSkipReason,
   ensureTestUsers,
@@ -13,6 +14,7 @@ import {
   liveSession,
   runCli,
   setIdle,
+  sleep,
   startDaemon,
   waitForExit,
   type LogEvent,
@@ -22,8 +24,6 @@ const skip = e2eSkipReason() ?? false;
 /** mosh flips utmp to detached ~30-33 s after the client's last packet: these tests wait for it. */
 const LONG = 150_000;
 
-const about = (pid: number, event: string) => (e: LogEvent) => e.event === event && e.pid === pid;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Each attach and detach makes mosh-server fork libutempter's helper, a child that holds /dev/ptmx and is

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanupAll, e2eSkipReason, requireOrSkip, ensureTestUsers, findExecutable, liveSession, repoRoot, setIdle, startDaemon, waitForExit, type LogEvent } from './harness.js';
+import { about, cleanupAll, e2eSkipReason, requireOrSkip, ensureTestUsers, findExecutable, liveSession, lookup, repoRoot, setIdle, sleep, startDaemon, waitForExit } from './harness.js';
 
 const skip = e2eSkipReason() ?? requireOrSkip(findExecutable('setpriv') && findExecutable('systemd-analyze') ? null : 'needs setpriv and systemd-analyze') ?? false;
 
@@ -17,7 +17,7 @@ const skip = e2eSkipReason() ?? requireOrSkip(findExecutable('setpriv') && findE
  */
 function devptsProblem(ptyPath: string): string | null {
   const st = fs.statSync(ptyPath);
-  const tty = Number(execFileSync('getent', ['group', 'tty'], { encoding: 'utf8' }).split(':')[2]);
+  const tty = Number(lookup('group', 'tty')?.split(':')[2]);
   return st.gid === tty && (st.mode & 0o020) !== 0
     ? null
     : `ptys here are not group-tty writable (${ptyPath}: gid ${st.gid}, mode ${(st.mode & 0o777).toString(8)}): devpts needs gid=5,mode=620`;
@@ -26,7 +26,6 @@ const UNIT = path.join(repoRoot(), 'systemd', 'moshwarden.service');
 /** Stands in for the unit's User=moshwarden, so a real installation's user is never touched. */
 const SERVICE_USER = 'mw-test-svc';
 
-const about = (pid: number, event: string) => (e: LogEvent) => e.event === event && e.pid === pid;
 
 /** `Key=` values of the shipped unit, in order (a key may appear more than once). */
 function unitValues(key: string): string[] {
@@ -56,7 +55,7 @@ function asService(drop: string[] = []): string[] {
 }
 
 function ensureServiceUser(): void {
-  if (spawnSync('getent', ['passwd', SERVICE_USER]).status === 0) return;
+  if (lookup('passwd', SERVICE_USER) !== null) return;
   execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', SERVICE_USER]);
 }
 
@@ -143,7 +142,7 @@ describe('the daemon with exactly the unit\'s privileges', { skip }, () => {
     const err = await d.waitForEvent(about(s.pid, 'session.signal_error'), 20_000);
     assert.equal(err.code, 'EPERM');
     assert.match(String(err.msg), /permission denied .*CAP_KILL/);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     assert.ok(fs.existsSync(`/proc/${d.pid}`), 'the daemon is still running');
     assert.ok(fs.readFileSync(`/proc/${s.pid}/stat`, 'utf8').length > 0, 'the session lives');
     assert.equal(await d.stop(), 0);
