@@ -27,8 +27,9 @@ export function lineDestination(fd: number, journald: boolean, minLevel: () => n
     write(line: string) {
       // pino writes the level first ({"level":"warn",...}) because of the formatter below.
       const label = /^\{"level":"(\w+)"/.exec(line)?.[1] ?? 'info';
-      if ((LEVEL_VALUE[label] ?? 30) >= minLevel()) writeAll(fd, Buffer.from(journald ? `<${PRIORITY[label] ?? 6}>${line}` : line, 'utf8'));
-      if (taps.length > 0 && (LEVEL_VALUE[label] ?? 30) >= LEVEL_VALUE.info!) {
+      const value = LEVEL_VALUE[label] ?? LEVEL_VALUE.info!;
+      if (value >= minLevel()) writeAll(fd, Buffer.from(journald ? `<${PRIORITY[label] ?? 6}>${line}` : line, 'utf8'));
+      if (taps.length > 0 && value >= LEVEL_VALUE.info!) {
         let event: Record<string, unknown>;
         try {
           event = JSON.parse(line) as Record<string, unknown>;

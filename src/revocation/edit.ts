@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RevocationTarget } from '../core/types.js';
 import { identityOf, readAll, sameIdentity, unsafeReason } from './file.js';
-import { parseRevocations, targetText } from './parse.js';
+import { completeLines, parseRevocations, targetText } from './parse.js';
 
 export class EditError extends Error {}
 
@@ -111,19 +111,15 @@ function rewriteOnce(file: string, oldFd: number, wanted: string): number | null
   if (unsafe) throw new EditError(`${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first`);
   const before = identityOf(st);
   const data = readAll(oldFd, st.size);
-  const kept: Buffer[] = [];
+  const kept: Uint8Array[] = [];
   let removed = 0;
-  let start = 0;
-  for (;;) {
-    const nl = data.indexOf(0x0a, start);
-    if (nl === -1) break;
-    const raw = data.subarray(start, nl + 1);
+  const { lines, rest } = completeLines(data);
+  for (const raw of lines) {
     const { entries } = parseRevocations(raw);
     if (entries.length === 1 && targetKey(entries[0]!.target) === wanted) removed++;
     else kept.push(raw);
-    start = nl + 1;
   }
-  kept.push(data.subarray(start)); // an unfinished last line is not ours to judge: keep it
+  kept.push(data.subarray(rest)); // an unfinished last line is not ours to judge: keep it
   if (removed === 0) return 0;
 
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.moshwarden-${process.pid}`);

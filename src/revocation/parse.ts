@@ -34,18 +34,29 @@ export function parseRevocations(data: Uint8Array | string): ParsedRevocations {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const entries: Revocation[] = [];
   const errors: LineError[] = [];
+  const { lines, rest } = completeLines(bytes);
+  lines.forEach((raw, i) => {
+    const res = parseLine(raw.subarray(0, raw.length - 1), i + 1);
+    if (res && 'message' in res) errors.push(res);
+    else if (res) entries.push(res);
+  });
+  return { entries, errors, pendingBytes: bytes.length - rest };
+}
+
+/**
+ * The complete lines of `bytes`, each with its '\n', and the offset where an unfinished last line (one
+ * still being written) begins. Shared by the parser and `unrevoke`'s rewrite, which must agree on it.
+ */
+export function completeLines(bytes: Uint8Array): { lines: Uint8Array[]; rest: number } {
+  const lines: Uint8Array[] = [];
   let start = 0;
-  let lineNo = 0;
   for (;;) {
     const nl = bytes.indexOf(0x0a, start);
     if (nl === -1) break;
-    lineNo++;
-    const res = parseLine(bytes.subarray(start, nl), lineNo);
-    if (res && 'message' in res) errors.push(res);
-    else if (res) entries.push(res);
+    lines.push(bytes.subarray(start, nl + 1));
     start = nl + 1;
   }
-  return { entries, errors, pendingBytes: bytes.length - start };
+  return { lines, rest: start };
 }
 
 function parseLine(raw: Uint8Array, line: number): Revocation | LineError | null {
