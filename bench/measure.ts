@@ -44,7 +44,13 @@ async function once(s: Subject): Promise<{ wallMs: number; cpuMs: number; listed
  */
 export async function measureInterleaved(subjects: Subject[], warmup: number): Promise<Timing[]> {
   for (let i = 0; i < warmup; i++) for (const s of subjects) await s.run();
-  const out: Timing[] = subjects.map((s) => ({ name: s.name, baseline: s.baseline, wallMs: [], cpuMsTotal: 0, listed: 0 }));
+  const out: Timing[] = subjects.map((s) => ({
+    name: s.name,
+    baseline: s.baseline,
+    wallMs: [],
+    cpuMsTotal: 0,
+    listed: 0,
+  }));
   const rounds = Math.max(...subjects.map((s) => s.reps));
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < subjects.length; k++) {

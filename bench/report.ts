@@ -34,7 +34,9 @@ export function machineFacts(root: string): Machine {
   } catch {
     // leave '?'
   }
-  const psListPkg = JSON.parse(read(path.join(root, 'node_modules/ps-list/package.json')) || '{}') as { version?: string };
+  const psListPkg = JSON.parse(read(path.join(root, 'node_modules/ps-list/package.json')) || '{}') as {
+    version?: string;
+  };
   const cpus = os.cpus();
   return {
     cores: cpus.length,
@@ -135,7 +137,9 @@ export function targetRows(run: Run): TargetRow[] {
         .filter(Boolean)
         .join('; '),
     });
-    const full = run.sections.find((s) => s.extraTarget === st.extraTarget)?.timings.find((t) => !t.baseline && t.name.includes('scan(true)'));
+    const full = run.sections
+      .find((s) => s.extraTarget === st.extraTarget)
+      ?.timings.find((t) => !t.baseline && t.name.includes('scan(true)'));
     if (full) {
       const amortized = daemon.cpuPct + (median(full.wallMs) / 1000 / FULL_SCAN_EVERY_S) * 100;
       rows.push({
@@ -167,7 +171,11 @@ export function targetRows(run: Run): TargetRow[] {
     const e = st.daemonExit;
     rows.push({
       target: 'Daemon started ("daemon.start" logged) and exits 0 on SIGTERM',
-      measured: st.error ? `error: ${st.error}` : e ? `code ${e.code}, signal ${e.signal ?? 'none'}, after ${ms(e.ms)} ms` : 'did not exit within 15 s (then SIGKILLed; see below)',
+      measured: st.error
+        ? `error: ${st.error}`
+        : e
+          ? `code ${e.code}, signal ${e.signal ?? 'none'}, after ${ms(e.ms)} ms`
+          : 'did not exit within 15 s (then SIGKILLed; see below)',
       ok: !st.error && e !== null && e.code === 0,
       note: '',
     });
@@ -190,9 +198,13 @@ const BUSY_HOST_PCT = 50;
 
 function notSteady(st: SteadyResult): string {
   const busy = st.daemonWindow?.hostBusyPct ?? 0;
-  const host = busy > BUSY_HOST_PCT ? `the host was ${busy.toFixed(0)} % busy (all cores) with other work during the window` : '';
+  const host =
+    busy > BUSY_HOST_PCT ? `the host was ${busy.toFixed(0)} % busy (all cores) with other work during the window` : '';
   if (ptyEvents(st) === 0) return host;
-  return (host ? `${host}; ` : '') + `not a steady state: ${ptyEvents(st)} pty events in /dev/pts and ${newSessions(st)} new mosh sessions on the host during the window (other work; each pty event makes the daemon scan again at once, and each session adds per-session work)`;
+  return (
+    (host ? `${host}; ` : '') +
+    `not a steady state: ${ptyEvents(st)} pty events in /dev/pts and ${newSessions(st)} new mosh sessions on the host during the window (other work; each pty event makes the daemon scan again at once, and each session adds per-session work)`
+  );
 }
 
 function sectionTable(s: ScanSection): string[] {
@@ -221,7 +233,9 @@ function sectionTable(s: ScanSection): string[] {
 }
 
 function opts(a: { waitedS: number; quietBefore: boolean }): string {
-  return a.quietBefore ? `after waiting ${a.waitedS.toFixed(0)} s for 5 s without pty events` : `no 5 s without pty events came within ${a.waitedS.toFixed(0)} s`;
+  return a.quietBefore
+    ? `after waiting ${a.waitedS.toFixed(0)} s for 5 s without pty events`
+    : `no 5 s without pty events came within ${a.waitedS.toFixed(0)} s`;
 }
 
 function costRow(c: ProcessCost, idle: ProcessCost, daemon: ProcessCost): string {
@@ -290,7 +304,15 @@ export function renderReport(run: Run): string {
     const idle = st.daemonWindow?.costs[1];
     const loop = st.psListWindow?.costs[0];
     if (daemon && idle) {
-      const earlier = st.attempts.slice(0, -1).map((a, i) => costRow({ ...a.window.costs[0]!, label: `${a.window.costs[0]!.label}, window ${i + 1} (not judged)` }, a.window.costs[1]!, daemon));
+      const earlier = st.attempts
+        .slice(0, -1)
+        .map((a, i) =>
+          costRow(
+            { ...a.window.costs[0]!, label: `${a.window.costs[0]!.label}, window ${i + 1} (not judged)` },
+            a.window.costs[1]!,
+            daemon,
+          ),
+        );
       out.push(
         '',
         '| Process | Command | CPU ticks | % of one core | max VmRSS | VmHWM (peak) | vs idle Node | ÷ daemon CPU |',
@@ -305,16 +327,32 @@ export function renderReport(run: Run): string {
     }
     out.push(
       '',
-      `Daemon log lines during the judged window by event: ${Object.entries(st.windowEvents).map(([k, v]) => `\`${k}\` ×${v}`).join(', ') || 'none'}. ` +
-        `Over its whole run: ${Object.entries(st.daemonEvents).map(([k, v]) => `\`${k}\` ×${v}`).join(', ') || 'none'}.` +
-        (st.hangDiagnosis ? `\n\n**The daemon did not exit within 15 s of SIGTERM.** ${st.hangDiagnosis.replace(/\|/g, '\\|')}` : '') +
+      `Daemon log lines during the judged window by event: ${
+        Object.entries(st.windowEvents)
+          .map(([k, v]) => `\`${k}\` ×${v}`)
+          .join(', ') || 'none'
+      }. ` +
+        `Over its whole run: ${
+          Object.entries(st.daemonEvents)
+            .map(([k, v]) => `\`${k}\` ×${v}`)
+            .join(', ') || 'none'
+        }.` +
+        (st.hangDiagnosis
+          ? `\n\n**The daemon did not exit within 15 s of SIGTERM.** ${st.hangDiagnosis.replace(/\|/g, '\\|')}`
+          : '') +
         (st.daemonStderr ? ` Its stderr: \`${st.daemonStderr.replace(/\s+/g, ' ').slice(0, 300)}\`` : ''),
       '',
     );
   }
 
-  const sessions = run.sections.flatMap((s) => s.timings.filter((t) => t.name.startsWith('Discovery')).map((t) => t.listed));
-  const events = st ? Object.entries(st.daemonEvents).filter(([k]) => k.startsWith('session.')).reduce((a, [, v]) => a + v, 0) : 0;
+  const sessions = run.sections.flatMap((s) =>
+    s.timings.filter((t) => t.name.startsWith('Discovery')).map((t) => t.listed),
+  );
+  const events = st
+    ? Object.entries(st.daemonEvents)
+        .filter(([k]) => k.startsWith('session.'))
+        .reduce((a, [, v]) => a + v, 0)
+    : 0;
   out.push(
     '## Caveats',
     '',

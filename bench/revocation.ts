@@ -38,7 +38,24 @@ function ensureUser(): void {
 
 /** Starts one mosh-server as USER (setpriv: no PAM, ~20 ms); returns its pid (printed on stderr). */
 function launchPid(port: number): number {
-  const r = spawnSyncText('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', 'env', '-i', 'LANG=C.UTF-8', `HOME=/home/${USER}`, 'PATH=/usr/bin:/bin', 'mosh-server', 'new', '-i', '127.0.0.1', '-p', String(port)]);
+  const r = spawnSyncText('setpriv', [
+    '--reuid',
+    USER,
+    '--regid',
+    USER,
+    '--init-groups',
+    'env',
+    '-i',
+    'LANG=C.UTF-8',
+    `HOME=/home/${USER}`,
+    'PATH=/usr/bin:/bin',
+    'mosh-server',
+    'new',
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+  ]);
   const m = /detached, pid = (\d+)/.exec(r);
   if (!m) throw new Error(`mosh-server did not start: ${r}`);
   return Number(m[1]);
@@ -72,7 +89,9 @@ class Daemon {
     return this.child.pid!;
   }
   constructor(config: string) {
-    this.child = spawn(process.execPath, [path.join(root, 'bin/moshwarden.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = spawn(process.execPath, [path.join(root, 'bin/moshwarden.js'), 'run', '--config', config], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let partial = '';
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');
@@ -120,13 +139,27 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
   fs.writeFileSync(file, '', { mode: 0o600 });
   const config = path.join(dir, 'config.yaml');
   // A long scan interval: what is measured is the watch-driven path, not a scan that happened to come.
-  fs.writeFileSync(config, `scan_interval: 10m\nrevocation_file: ${file}\ndefaults:\n  grace: 2s\nlog:\n  level: debug\n`);
+  fs.writeFileSync(
+    config,
+    `scan_interval: 10m\nrevocation_file: ${file}\ndefaults:\n  grace: 2s\nlog:\n  level: debug\n`,
+  );
   const d = new Daemon(config);
   await d.waitFor((l) => l.event === 'daemon.start', 10_000);
   if (process.env.REVBENCH_NICE) os.setPriority(d.pid, Number(process.env.REVBENCH_NICE));
   let port = PORT_BASE;
   const result: RevocationBench = { appendRuns: [], newSession: { trials: 0, latenciesMs: [], leftAlive: 0 } };
-  const plan = quick ? [{ n: 1, trials: 3 }, { n: 10, trials: 1 }] : (process.env.REVBENCH_ONLY === "200" ? [{ n: 200, trials: 2 }] : [{ n: 1, trials: 20 }, { n: 50, trials: 3 }, { n: 200, trials: 2 }]);
+  const plan = quick
+    ? [
+        { n: 1, trials: 3 },
+        { n: 10, trials: 1 },
+      ]
+    : process.env.REVBENCH_ONLY === '200'
+      ? [{ n: 200, trials: 2 }]
+      : [
+          { n: 1, trials: 20 },
+          { n: 50, trials: 3 },
+          { n: 200, trials: 2 },
+        ];
   try {
     for (const { n, trials } of plan) {
       const run = { sessions: n, trials, latenciesMs: [] as number[], floorMs: [] as number[], leftAlive: 0 };
@@ -139,13 +172,25 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
         const t0 = Date.now(); // just before the write
         fs.appendFileSync(file, `${USER}\n`);
         for (const pid of pids) {
-          const sig = await d.waitFor((l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM', 10_000, mark);
+          const sig = await d.waitFor(
+            (l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM',
+            10_000,
+            mark,
+          );
           run.latenciesMs.push(Date.parse(sig.at ?? sig.time!) - t0);
         }
         if (process.env.REVBENCH_DEBUG) {
-          for (const l of d.lines.slice(mark)) if (l.event !== 'session.signal' && l.event !== 'session.terminate' && l.event !== 'session.end') console.log(l.event, Date.parse(l.time!) - t0);
-          const terms = d.lines.slice(mark).filter((l) => l.event === 'session.terminate').map((l) => Date.parse(l.time!) - t0);
-          const sigs = d.lines.slice(mark).filter((l) => l.event === 'session.signal').map((l) => Date.parse(l.at ?? l.time!) - t0);
+          for (const l of d.lines.slice(mark))
+            if (l.event !== 'session.signal' && l.event !== 'session.terminate' && l.event !== 'session.end')
+              console.log(l.event, Date.parse(l.time!) - t0);
+          const terms = d.lines
+            .slice(mark)
+            .filter((l) => l.event === 'session.terminate')
+            .map((l) => Date.parse(l.time!) - t0);
+          const sigs = d.lines
+            .slice(mark)
+            .filter((l) => l.event === 'session.signal')
+            .map((l) => Date.parse(l.at ?? l.time!) - t0);
           console.log('terminate lines', terms[0], terms.at(-1), 'signals', sigs[0], sigs.at(-1));
         }
         run.leftAlive += (await waitGone(pids, 10_000)).length;
@@ -168,7 +213,9 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
       run.leftAlive += (await waitGone(pids, 10_000)).length;
       result.appendRuns.push(run);
       const s = [...run.latenciesMs].sort((a, b) => a - b);
-      log(`revocation: ${n} session(s) × ${trials}: append → SIGTERM p50 ${percentile(s, 50)} ms, p99 ${percentile(s, 99)} ms, max ${s.at(-1)} ms`);
+      log(
+        `revocation: ${n} session(s) × ${trials}: append → SIGTERM p50 ${percentile(s, 50)} ms, p99 ${percentile(s, 99)} ms, max ${s.at(-1)} ms`,
+      );
     }
 
     // New sessions of a revoked user: pty appears → SIGTERM.
@@ -189,18 +236,26 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
       created.clear();
       const mark = d.lines.length;
       const pid = launchPid(port++);
-      const sig = await d.waitFor((l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM', 10_000, mark);
-      const term = d.lines.slice(mark).find((l) => l.event === 'session.terminate' && l.pid === pid) as (Line & { tty?: string | null }) | undefined;
+      const sig = await d.waitFor(
+        (l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM',
+        10_000,
+        mark,
+      );
+      const term = d.lines.slice(mark).find((l) => l.event === 'session.terminate' && l.pid === pid) as
+        (Line & { tty?: string | null }) | undefined;
       const tty = term?.tty ?? null;
       const appearedAt = tty !== null ? created.get(tty.replace('pts/', '')) : Math.min(...created.values());
-      if (appearedAt !== undefined && Number.isFinite(appearedAt)) result.newSession.latenciesMs.push(Date.parse(sig.at ?? sig.time!) - appearedAt);
+      if (appearedAt !== undefined && Number.isFinite(appearedAt))
+        result.newSession.latenciesMs.push(Date.parse(sig.at ?? sig.time!) - appearedAt);
       result.newSession.leftAlive += (await waitGone([pid], 10_000)).length;
       result.newSession.trials++;
       await new Promise((r) => setTimeout(r, 100));
     }
     watcher.close();
     const s = [...result.newSession.latenciesMs].sort((a, b) => a - b);
-    log(`revocation: new session pty → SIGTERM over ${s.length} trials: p50 ${percentile(s, 50)} ms, p99 ${percentile(s, 99)} ms`);
+    log(
+      `revocation: new session pty → SIGTERM over ${s.length} trials: p50 ${percentile(s, 50)} ms, p99 ${percentile(s, 99)} ms`,
+    );
   } finally {
     await d.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -208,11 +263,13 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
   return result;
 }
 
-
 /** The RESULTS.md section. */
 export function renderRevocation(r: RevocationBench): string {
   const pct = (xs: number[], p: number) => {
-    const v = percentile([...xs].sort((a, b) => a - b), p);
+    const v = percentile(
+      [...xs].sort((a, b) => a - b),
+      p,
+    );
     return Number.isFinite(v) ? Number(v.toFixed(1)) : NaN;
   };
   const out = [
@@ -224,8 +281,8 @@ export function renderRevocation(r: RevocationBench): string {
     'runs at the priority it gives itself (nice -20 as root).',
     '',
     'How SIGTERM is observed: the daemon (log level debug) notes the time right after `kill(2)` returned for each',
-    'session (`session.signal`, field `at`); the signal is in the target\'s pending set when `kill(2)` returns. The',
-    'start is taken just before the append\'s `write(2)`; for a new session, the pty\'s creation time (its ctime,',
+    "session (`session.signal`, field `at`); the signal is in the target's pending set when `kill(2)` returns. The",
+    "start is taken just before the append's `write(2)`; for a new session, the pty's creation time (its ctime,",
     'read through an inotify watch on /dev/pts). Millisecond resolution. Every session is then awaited: a session',
     'still alive 10 s later would be counted below, not hidden.',
     '',

@@ -22,7 +22,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Sizes of the scan comparison; ps-list gets fewer reps where it is slow (it runs `ps` twice per call). */
 const SECTIONS = quick
-  ? [{ extra: 100, reps: 5, psReps: 3 }, { extra: 300, reps: 5, psReps: 3 }]
+  ? [
+      { extra: 100, reps: 5, psReps: 3 },
+      { extra: 300, reps: 5, psReps: 3 },
+    ]
   : [
       { extra: 1000, reps: 30, psReps: 30 },
       { extra: 5000, reps: 30, psReps: 15 },
@@ -50,9 +53,24 @@ async function subjects(reps: number, psReps: number): Promise<Subject[]> {
   const discovery = new Discovery({ nss: createNss() });
   await discovery.scan(true);
   return [
-    { name: 'ProcessTable.scan(true): full read, new table', baseline: false, reps, run: () => new ProcessTable().scan(true).size },
-    { name: 'ProcessTable.scan(false): incremental, warmed table (lists /proc only if a pid was allocated since the last call)', baseline: false, reps, run: () => warmTable.scan(false).size },
-    { name: 'Discovery.scan(false): the daemon’s periodic scan (entries = sessions)', baseline: false, reps, run: async () => (await discovery.scan(false)).sessions.length },
+    {
+      name: 'ProcessTable.scan(true): full read, new table',
+      baseline: false,
+      reps,
+      run: () => new ProcessTable().scan(true).size,
+    },
+    {
+      name: 'ProcessTable.scan(false): incremental, warmed table (lists /proc only if a pid was allocated since the last call)',
+      baseline: false,
+      reps,
+      run: () => warmTable.scan(false).size,
+    },
+    {
+      name: 'Discovery.scan(false): the daemon’s periodic scan (entries = sessions)',
+      baseline: false,
+      reps,
+      run: async () => (await discovery.scan(false)).sessions.length,
+    },
     { name: 'ps-list (baseline)', baseline: true, reps: psReps, run: async () => (await psList()).length },
   ];
 }
@@ -60,13 +78,17 @@ async function subjects(reps: number, psReps: number): Promise<Subject[]> {
 async function main(): Promise<number> {
   const t0 = performance.now();
   const machine = machineFacts(root);
-  log(`${machine.cores} cores, ${machine.cpuModel}, ${machine.kernel}, Node ${machine.node}; ${listPids().length} processes on the host`);
+  log(
+    `${machine.cores} cores, ${machine.cpuModel}, ${machine.kernel}, Node ${machine.node}; ${listPids().length} processes on the host`,
+  );
   const extra = new ExtraProcesses();
   const sections: ScanSection[] = [];
 
   for (const cfg of SECTIONS) {
     const grown = await extra.grow(cfg.extra);
-    log(`${grown.reached} extra processes (${(grown.spawnMs / 1000).toFixed(1)} s to start)${grown.error ? `; spawning stopped: ${grown.error}` : ''}`);
+    log(
+      `${grown.reached} extra processes (${(grown.spawnMs / 1000).toFixed(1)} s to start)${grown.error ? `; spawning stopped: ${grown.error}` : ''}`,
+    );
     const before = listPids().length;
     const list = await subjects(cfg.reps, cfg.psReps);
     const host0 = hostCpu();
@@ -85,7 +107,9 @@ async function main(): Promise<number> {
   }
 
   const grown = await extra.grow(STEADY_EXTRA);
-  log(`${grown.reached} extra processes for the daemon; settling ${SETTLE_MS / 1000} s, measuring ${WINDOW_MS / 1000} s, then ps-list every 5 s for ${PSLIST_WINDOW_MS / 1000} s`);
+  log(
+    `${grown.reached} extra processes for the daemon; settling ${SETTLE_MS / 1000} s, measuring ${WINDOW_MS / 1000} s, then ps-list every 5 s for ${PSLIST_WINDOW_MS / 1000} s`,
+  );
   const steady = await measureSteady({
     root,
     settleMs: SETTLE_MS,
@@ -118,7 +142,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   },
 );

@@ -90,7 +90,10 @@ export class ExtraProcesses {
   /** SIGKILL to every extra process; resolves when Node has reaped them all. */
   async killAll(): Promise<void> {
     const gone = this.children.map(
-      (c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))),
+      (c) =>
+        new Promise<void>((resolve) =>
+          c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()),
+        ),
     );
     for (const c of this.children) killChild(c, 'SIGKILL');
     this.children.length = 0;

@@ -101,7 +101,12 @@ function start(label: string, argv: string[], cwd: string): Started {
 /** Collects a child's stdout lines; resolves `started` at the first line that has `"event":"daemon.start"`. */
 const KEEP_LINES = 8;
 
-function followDaemon(d: Started, events: Record<string, number>, stderr: { text: string }, last: string[]): Promise<void> {
+function followDaemon(
+  d: Started,
+  events: Record<string, number>,
+  stderr: { text: string },
+  last: string[],
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('no "daemon.start" log line within 30 s')), 30_000);
@@ -136,9 +141,13 @@ function followDaemon(d: Started, events: Record<string, number>, stderr: { text
   });
 }
 
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; signal: string | null; ms: number } | null> {
+function waitExit(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: string | null; ms: number } | null> {
   const t0 = performance.now();
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode, ms: 0 });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode, ms: 0 });
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(null), timeoutMs);
     child.once('exit', (code, signal) => {
@@ -285,7 +294,11 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
   const lastLines: string[] = [];
   const attempts: Attempt[] = [];
   const ptys = new PtyActivity();
-  const daemon = start('moshwarden run (dry run, scan_interval 5s)', [path.join(opts.root, 'bin/moshwarden.js'), 'run', '--config', config], opts.root);
+  const daemon = start(
+    'moshwarden run (dry run, scan_interval 5s)',
+    [path.join(opts.root, 'bin/moshwarden.js'), 'run', '--config', config],
+    opts.root,
+  );
   const idle = start('idle Node (baseline)', ['-e', 'setInterval(()=>{},1000)'], opts.root);
   idle.child.stdout!.resume();
 
@@ -300,7 +313,13 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
       const eventsBefore = { ...events };
       const ptysBefore = ptys.count;
       const window = await observe([daemon, idle], opts.windowMs, opts.sampleEveryMs);
-      attempts.push({ window, events: diff(events, eventsBefore), ptyEvents: ptys.count - ptysBefore, waitedS: quiet.waitedS, quietBefore: quiet.quiet });
+      attempts.push({
+        window,
+        events: diff(events, eventsBefore),
+        ptyEvents: ptys.count - ptysBefore,
+        waitedS: quiet.waitedS,
+        quietBefore: quiet.quiet,
+      });
       if (ptys.count === ptysBefore) break;
     }
   } catch (e) {
@@ -333,5 +352,9 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
     psListWindow,
     daemonEvents: events,
     windowEvents: chosen?.events ?? {},
-    daemonExit, hangDiagnosis, daemonStderr: stderr.text.trim(), error };
+    daemonExit,
+    hangDiagnosis,
+    daemonStderr: stderr.text.trim(),
+    error,
+  };
 }

@@ -10,7 +10,11 @@ import { escalate, send, type Outcome, type Sent, type TerminateDeps } from './t
 export interface ActDeps extends Omit<TerminateDeps, 'onSignal'> {
   log: Logger;
   /** Writes text to the session's pty; returns the pty mtime before/after (unless `times` is false) so our own output can be discounted. */
-  write(tty: string, text: string, times?: boolean): { ok: true; mtimeBefore: number | null; mtimeAfter: number | null } | { ok: false; code: string };
+  write(
+    tty: string,
+    text: string,
+    times?: boolean,
+  ): { ok: true; mtimeBefore: number | null; mtimeAfter: number | null } | { ok: false; code: string };
   dryRun: boolean;
 }
 
@@ -33,10 +37,18 @@ export interface WarnResult {
 /** Writes the warning for a `warn` verdict. Returns null when it could not be written (then: no kill yet). */
 export function warn(s: Session, verdict: Verdict, limits: Limits, now: number, deps: ActDeps): WarnResult | null {
   const reason = verdict.reason as TimedReason;
-  const basis = reason === 'idle' ? lastActivity(s, limits.countOutput) : reason === 'max_age' ? s.startedAt : s.stateSince;
+  const basis =
+    reason === 'idle' ? lastActivity(s, limits.countOutput) : reason === 'max_age' ? s.startedAt : s.stateSince;
   const endsAt = verdict.at ?? now;
-  const limitMs = reason === 'idle' ? limits.idleTimeoutMs : reason === 'max_age' ? limits.maxAgeMs : limits.detachedTimeoutMs;
-  const fields = { event: 'session.warn', ...sessionFields(s), reason, at: new Date(endsAt).toISOString(), rule: verdict.rule };
+  const limitMs =
+    reason === 'idle' ? limits.idleTimeoutMs : reason === 'max_age' ? limits.maxAgeMs : limits.detachedTimeoutMs;
+  const fields = {
+    event: 'session.warn',
+    ...sessionFields(s),
+    reason,
+    at: new Date(endsAt).toISOString(),
+    rule: verdict.rule,
+  };
   const record: WarningRecord = { reason, at: now, basis: basis ?? now };
   if (deps.dryRun) {
     deps.log.info({ ...fields, dry_run: true }, 'would warn');
@@ -46,11 +58,15 @@ export function warn(s: Session, verdict: Verdict, limits: Limits, now: number, 
   const res = deps.write(s.tty, warningText(reason, now, endsAt, limitMs));
   if (!res.ok) {
     // Fail safe: without a warning on screen the session is not ended; the next evaluation tries again.
-    deps.log.warn({ event: 'session.warn_failed', ...sessionFields(s), reason, code: res.code }, 'could not write the warning');
+    deps.log.warn(
+      { event: 'session.warn_failed', ...sessionFields(s), reason, code: res.code },
+      'could not write the warning',
+    );
     return null;
   }
   deps.log.info({ ...fields, dry_run: false }, 'warned');
-  const ownWrite = res.mtimeBefore !== null && res.mtimeAfter !== null ? { before: res.mtimeBefore, after: res.mtimeAfter } : null;
+  const ownWrite =
+    res.mtimeBefore !== null && res.mtimeAfter !== null ? { before: res.mtimeBefore, after: res.mtimeAfter } : null;
   return { record, ownWrite };
 }
 
@@ -70,7 +86,12 @@ function revocationFields(r: Revocation | undefined): object {
 
 /** The session.end line (CONTRACT.md): reason null when the session ended by itself. */
 export function endFields(s: Session, now: number, reason: Reason | null) {
-  return { event: 'session.end', ...sessionFields(s), duration_seconds: Math.round((now - s.startedAt) / 1000), reason };
+  return {
+    event: 'session.end',
+    ...sessionFields(s),
+    duration_seconds: Math.round((now - s.startedAt) / 1000),
+    reason,
+  };
 }
 
 /**
@@ -93,11 +114,24 @@ export async function end(s: Session, req: EndRequest, now: number, deps: ActDep
  * milliseconds, far below what pid reuse needs (the pid counter wrapping pid_max).
  * Returns one promise per session, in order, each settling when that session is gone.
  */
-export function endMany(batch: { session: Session; request: EndRequest }[], now: number, deps: ActDeps): Promise<Outcome | null>[] {
-  const items = batch.map(({ session: s, request: req }) => ({ s, req, fields: { ...sessionFields(s), reason: req.reason, ...revocationFields(req.revocation) } }));
+export function endMany(
+  batch: { session: Session; request: EndRequest }[],
+  now: number,
+  deps: ActDeps,
+): Promise<Outcome | null>[] {
+  const items = batch.map(({ session: s, request: req }) => ({
+    s,
+    req,
+    fields: { ...sessionFields(s), reason: req.reason, ...revocationFields(req.revocation) },
+  }));
   const logTerminate = ({ s, req, fields }: (typeof items)[number]) =>
     deps.log.info(
-      { event: 'session.terminate', ...fields, idle_seconds: idleSeconds(s, req.countOutput, now), dry_run: deps.dryRun },
+      {
+        event: 'session.terminate',
+        ...fields,
+        idle_seconds: idleSeconds(s, req.countOutput, now),
+        dry_run: deps.dryRun,
+      },
       deps.dryRun ? 'would terminate' : 'terminating',
     );
   if (deps.dryRun) {
@@ -111,7 +145,8 @@ export function endMany(batch: { session: Session; request: EndRequest }[], now:
     ...deps,
     onSignal: (signal) => {
       const at = new Date(deps.now()).toISOString();
-      if (inLoop) notes.push({ fields, at }); // no log write between two SIGTERMs
+      if (inLoop)
+        notes.push({ fields, at }); // no log write between two SIGTERMs
       else deps.log.debug({ event: 'session.signal', ...fields, signal, at }, `${signal} sent`);
       if (signal === 'SIGKILL') deps.log.warn({ event: 'session.kill', ...fields }, 'still alive after grace: SIGKILL');
     },
@@ -121,7 +156,11 @@ export function endMany(batch: { session: Session; request: EndRequest }[], now:
   // SIGTERM; the real notice is the warning that came before (DESIGN.md). Only sessions that are still
   // ours get it: a pty number whose session is gone may already be someone else's.
   items.forEach(({ s, req }, i) => {
-    if (same[i] && s.tty !== null && (req.reason === 'revoked' || req.reason === 'manual' || req.reason === 'schedule')) {
+    if (
+      same[i] &&
+      s.tty !== null &&
+      (req.reason === 'revoked' || req.reason === 'manual' || req.reason === 'schedule')
+    ) {
       deps.write(s.tty, closingText(req.reason, req.detail ?? null), false);
     }
   });
@@ -129,15 +168,25 @@ export function endMany(batch: { session: Session; request: EndRequest }[], now:
   const sent = items.map(({ s }, i): Sent => (same[i] ? send(tdeps[i]!, s, 'SIGTERM', true) : 'gone'));
   inLoop = false;
   items.forEach(logTerminate);
-  for (const { fields, at } of notes) deps.log.debug({ event: 'session.signal', ...fields, signal: 'SIGTERM', at }, 'SIGTERM sent');
+  for (const { fields, at } of notes)
+    deps.log.debug({ event: 'session.signal', ...fields, signal: 'SIGTERM', at }, 'SIGTERM sent');
 
   return items.map(({ s, req, fields }, i) =>
     escalate(s, req.graceMs, tdeps[i]!, start, sent[i]!).then((outcome) => {
       if (outcome.result === 'failed') {
-        const why = outcome.code === 'EPERM' ? ': permission denied (the daemon needs CAP_KILL, or root); the session lives on' : '';
-        deps.log.error({ event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code }, `could not send ${outcome.signal} (${outcome.code})${why}`);
+        const why =
+          outcome.code === 'EPERM'
+            ? ': permission denied (the daemon needs CAP_KILL, or root); the session lives on'
+            : '';
+        deps.log.error(
+          { event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code },
+          `could not send ${outcome.signal} (${outcome.code})${why}`,
+        );
       } else if (outcome.result === 'stuck') {
-        deps.log.error({ event: 'session.signal_error', ...fields, signal: 'SIGKILL', code: 'STUCK' }, 'still present after SIGKILL');
+        deps.log.error(
+          { event: 'session.signal_error', ...fields, signal: 'SIGKILL', code: 'STUCK' },
+          'still present after SIGKILL',
+        );
       }
       return outcome;
     }),

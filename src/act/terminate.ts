@@ -65,7 +65,13 @@ export async function terminate(target: Target, graceMs: number, deps: Terminate
 }
 
 /** What follows a SIGTERM (`term`, sent at `start`): wait up to grace, then SIGKILL if it is still there. */
-export async function escalate(target: Target, graceMs: number, deps: TerminateDeps, start: number, term: Sent): Promise<Outcome> {
+export async function escalate(
+  target: Target,
+  graceMs: number,
+  deps: TerminateDeps,
+  start: number,
+  term: Sent,
+): Promise<Outcome> {
   if (term === 'gone') return { result: 'gone' };
   if (term !== 'sent') return { result: 'failed', signal: 'SIGTERM', code: term.code };
   if (await waitGone(deps, target, start + graceMs)) return { result: 'exited', afterMs: deps.now() - start };

@@ -22,12 +22,17 @@ export function policySummary(path: string, p: Policy): string {
     `  revocations from ${p.revocationFile}`,
     `  defaults: ${limitsText(p.defaults)}`,
     ...p.rules.map((r) => {
-      const who = [r.users.length ? `users ${r.users.join(',')}` : '', r.groups.length ? `groups ${r.groups.join(',')}` : '']
+      const who = [
+        r.users.length ? `users ${r.users.join(',')}` : '',
+        r.groups.length ? `groups ${r.groups.join(',')}` : '',
+      ]
         .filter(Boolean)
         .join(' or ');
       return `  rule ${r.index}: ${who} -> ${limitsText(r.overrides) || 'defaults'}`;
     }),
-    ...p.schedules.map((s) => `  schedule ${s.index}: "${s.cron}"${s.timezone ? ` (${s.timezone})` : ''} terminate ${s.terminate}`),
+    ...p.schedules.map(
+      (s) => `  schedule ${s.index}: "${s.cron}"${s.timezone ? ` (${s.timezone})` : ''} terminate ${s.terminate}`,
+    ),
   ];
   return lines.join('\n');
 }

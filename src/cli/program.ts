@@ -8,7 +8,6 @@ import { listRevocations, revokeCommand, unrevokeCommand } from './revoke.js';
 import { listSessions } from './sessions.js';
 import { terminateCommand } from './terminate.js';
 
-
 export function buildProgram(): Command {
   const program = new Command('moshwarden')
     .description('Ends idle, over-age, detached and revoked mosh sessions on this host.')
@@ -16,7 +15,10 @@ export function buildProgram(): Command {
     .helpOption('-h, --help')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .addHelpText('after', '\nConfig: --config FILE, else $MOSHWARDEN_CONFIG, else /etc/moshwarden/config.yaml.\nExit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid config.');
+    .addHelpText(
+      'after',
+      '\nConfig: --config FILE, else $MOSHWARDEN_CONFIG, else /etc/moshwarden/config.yaml.\nExit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid config.',
+    );
 
   program
     .command('run')
@@ -100,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`moshwarden: ${e.message}\n`);
       return e.code;
     }
-    process.stderr.write(`moshwarden: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`moshwarden: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
 }

@@ -22,25 +22,37 @@ export function parseUntil(text: string, now: number): number {
 }
 
 /** The exact line `revoke` appends; parsed back before writing, so what is written is what is meant. */
-export function revocationLine(targetArg: string, reason: string | undefined, until: number | null): { line: string; entry: Revocation } {
+export function revocationLine(
+  targetArg: string,
+  reason: string | undefined,
+  until: number | null,
+): { line: string; entry: Revocation } {
   const target = parseTarget(targetArg);
   if (typeof target === 'string') throw new CliExit(2, `bad target ${JSON.stringify(targetArg)}: ${target}`);
   let line = targetText(target);
   if (reason !== undefined) {
     const quoted = quoteReason(reason);
-    if (quoted === null || reason.length > MAX_REASON) throw new CliExit(2, `--reason must be one line of at most ${MAX_REASON} characters`);
+    if (quoted === null || reason.length > MAX_REASON)
+      throw new CliExit(2, `--reason must be one line of at most ${MAX_REASON} characters`);
     line += ` reason=${quoted}`;
   }
   if (until !== null) line += ` until=${new Date(until).toISOString()}`;
   line += '\n';
   const parsed = parseRevocations(line);
   if (parsed.entries.length !== 1 || parsed.errors.length !== 0) {
-    throw new CliExit(2, `refusing to write a line that does not read back as one entry: ${parsed.errors[0]?.message ?? line}`);
+    throw new CliExit(
+      2,
+      `refusing to write a line that does not read back as one entry: ${parsed.errors[0]?.message ?? line}`,
+    );
   }
   return { line, entry: parsed.entries[0]! };
 }
 
-export async function revokeCommand(targetArg: string, opts: { reason?: string; until?: string }, policy: Policy): Promise<void> {
+export async function revokeCommand(
+  targetArg: string,
+  opts: { reason?: string; until?: string },
+  policy: Policy,
+): Promise<void> {
   const now = system.now();
   const until = opts.until === undefined ? null : parseUntil(opts.until, now);
   if (until !== null && until <= now) throw new CliExit(2, `--until ${opts.until} is in the past`);
@@ -53,19 +65,25 @@ export async function revokeCommand(targetArg: string, opts: { reason?: string; 
   try {
     const res = appendLine(policy.revocationFile, line);
     if (res.created) process.stderr.write(`created ${policy.revocationFile} (root, 0600)\n`);
-    if (res.fixedUnterminated) process.stderr.write(`note: the file's last line had no newline; one was added before ours\n`);
+    if (res.fixedUnterminated)
+      process.stderr.write(`note: the file's last line had no newline; one was added before ours\n`);
   } catch (e) {
     if (e instanceof EditError) throw new CliExit(1, e.message);
     throw new CliExit(1, `cannot write ${policy.revocationFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  process.stdout.write(`revoked ${targetText(entry.target)}${until !== null ? ` until ${new Date(until).toISOString()}` : ''} in ${policy.revocationFile}\n`);
+  process.stdout.write(
+    `revoked ${targetText(entry.target)}${until !== null ? ` until ${new Date(until).toISOString()}` : ''} in ${policy.revocationFile}\n`,
+  );
 
   if (hit.length === 0) {
     process.stdout.write('no live session matches now; new sessions that match will be ended as they start\n');
     return;
   }
   process.stdout.write(`the daemon ends ${hit.length} live session${hit.length === 1 ? '' : 's'}:\n`);
-  for (const s of hit) process.stdout.write(`  ${s.pid}  ${s.user ?? `uid:${s.uid}`}  ${s.tty ?? '?'}  from ${s.from ?? '-'}  ${s.state}${s.client ? ` ${s.client}` : ''}\n`);
+  for (const s of hit)
+    process.stdout.write(
+      `  ${s.pid}  ${s.user ?? `uid:${s.uid}`}  ${s.tty ?? '?'}  from ${s.from ?? '-'}  ${s.state}${s.client ? ` ${s.client}` : ''}\n`,
+    );
 }
 
 export function unrevokeCommand(targetArg: string, policy: Policy): void {
@@ -80,13 +98,19 @@ export function unrevokeCommand(targetArg: string, policy: Policy): void {
     if (code === 'ENOENT') throw new CliExit(1, `${policy.revocationFile} does not exist`);
     throw new CliExit(1, `cannot rewrite ${policy.revocationFile}: ${code ?? String(e)}`);
   }
-  process.stdout.write(`removed ${removed} line${removed === 1 ? '' : 's'} for ${targetText(target)} from ${policy.revocationFile}\n`);
+  process.stdout.write(
+    `removed ${removed} line${removed === 1 ? '' : 's'} for ${targetText(target)} from ${policy.revocationFile}\n`,
+  );
 }
 
 export function listRevocations(policy: Policy, json: boolean): void {
   const res = readRevocationFile(policy.revocationFile);
   if (!res.ok && res.missing) {
-    process.stdout.write(json ? JSON.stringify({ file: policy.revocationFile, exists: false, entries: [], errors: [] }, null, 2) + '\n' : `${policy.revocationFile} does not exist: no revocations\n`);
+    process.stdout.write(
+      json
+        ? JSON.stringify({ file: policy.revocationFile, exists: false, entries: [], errors: [] }, null, 2) + '\n'
+        : `${policy.revocationFile} does not exist: no revocations\n`,
+    );
     return;
   }
   if (!res.ok) throw new CliExit(1, `${res.message} (the daemon keeps its last good list)`);
@@ -99,14 +123,33 @@ export function listRevocations(policy: Policy, json: boolean): void {
     lapsed: e.until !== null && e.until <= now,
   }));
   if (json) {
-    process.stdout.write(JSON.stringify({ file: policy.revocationFile, exists: true, entries: rows, errors: res.parsed.errors, pending_bytes: res.parsed.pendingBytes }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          file: policy.revocationFile,
+          exists: true,
+          entries: rows,
+          errors: res.parsed.errors,
+          pending_bytes: res.parsed.pendingBytes,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return;
   }
-  const out = [`${policy.revocationFile}: ${rows.filter((r) => !r.lapsed).length} in force, ${rows.filter((r) => r.lapsed).length} lapsed, ${res.parsed.errors.length} bad line(s)`];
+  const out = [
+    `${policy.revocationFile}: ${rows.filter((r) => !r.lapsed).length} in force, ${rows.filter((r) => r.lapsed).length} lapsed, ${res.parsed.errors.length} bad line(s)`,
+  ];
   for (const r of rows) {
-    out.push(`  line ${r.line}: ${r.target}${r.lapsed ? ' (LAPSED)' : ''}${r.until ? ` until ${r.until}` : ''}${r.reason !== null ? ` reason=${JSON.stringify(r.reason)}` : ''}`);
+    out.push(
+      `  line ${r.line}: ${r.target}${r.lapsed ? ' (LAPSED)' : ''}${r.until ? ` until ${r.until}` : ''}${r.reason !== null ? ` reason=${JSON.stringify(r.reason)}` : ''}`,
+    );
   }
   for (const e of res.parsed.errors) out.push(`  line ${e.line}: ERROR ${e.message}`);
-  if (res.parsed.pendingBytes > 0) out.push(`  (an unfinished last line of ${res.parsed.pendingBytes} bytes is not in force until it ends with a newline)`);
+  if (res.parsed.pendingBytes > 0)
+    out.push(
+      `  (an unfinished last line of ${res.parsed.pendingBytes} bytes is not in force until it ends with a newline)`,
+    );
   process.stdout.write(out.join('\n') + '\n');
 }

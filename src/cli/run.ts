@@ -74,7 +74,9 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
   let policy = withFlags(await loadPolicyOrExit(opts.configPath)); // invalid: exit 2 before anything starts
   // The audit file and the metrics see every event line of level info and up (log/logger.ts taps).
   // AuditFile reports its problems from a microtask, by which time the logger exists.
-  const audit = new AuditFile(policy.log.auditFile, (message) => daemonLog.log.error({ event: 'audit.error', path: policy.log.auditFile }, message));
+  const audit = new AuditFile(policy.log.auditFile, (message) =>
+    daemonLog.log.error({ event: 'audit.error', path: policy.log.auditFile }, message),
+  );
   const metrics = new Metrics(version());
   const daemonLog = createDaemonLogger({ level: policy.log.level, taps: [audit, metrics] });
   const log = daemonLog.log;
@@ -83,7 +85,10 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
 
   const discovery = new Discovery({ nss: createNss() });
   // A changed list is acted on at once, not at the next scan (the daemon exists by the time it fires).
-  const revocations = new RevocationStore(policy.revocationFile, { log, onChange: () => void daemon.request('revocation') });
+  const revocations = new RevocationStore(policy.revocationFile, {
+    log,
+    onChange: () => void daemon.request('revocation'),
+  });
   const daemon = new Daemon(policy, {
     // Every pass re-checks the revocation file's identity too: a lost or coalesced watch event costs at
     // most one scan interval, never a revocation.
@@ -113,17 +118,29 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
         revocations.refresh();
         setTimeout(() => revocations.refresh(), FOLLOW_UP_MS);
       },
-      (e) => log.warn({ event: 'watch.error', path, err: e }, 'revocation file watch failed; the file is still checked every scan'),
+      (e) =>
+        log.warn(
+          { event: 'watch.error', path, err: e },
+          'revocation file watch failed; the file is still checked every scan',
+        ),
     );
   }
 
   const watcher = watchPtys(
     () => void daemon.request('pts'),
-    (e) => log.warn({ event: 'watch.error', path: '/dev/pts', err: e }, 'pty watcher failed; new sessions are found by the periodic scan'),
+    (e) =>
+      log.warn(
+        { event: 'watch.error', path: '/dev/pts', err: e },
+        'pty watcher failed; new sessions are found by the periodic scan',
+      ),
   );
 
   // mosh flips its utmp record on attach and detach: look at once, so session.attach/detach are timely.
-  const utmpWatch = new FileWatch(UTMP_PATH, () => void daemon.request('utmp'), () => {});
+  const utmpWatch = new FileWatch(
+    UTMP_PATH,
+    () => void daemon.request('utmp'),
+    () => {},
+  );
 
   let cronTasks = startSchedules(policy.schedules, (s) => void daemon.sweep(s), log);
 
@@ -138,7 +155,10 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
       const errors = res.errors.map(formatConfigError);
       if (why === 'watch' && lastBad === errors.join('\n')) return;
       lastBad = errors.join('\n');
-      log.error({ event: 'config.error', path: opts.configPath, errors, trigger: why }, 'invalid configuration; keeping the running one');
+      log.error(
+        { event: 'config.error', path: opts.configPath, errors, trigger: why },
+        'invalid configuration; keeping the running one',
+      );
       return;
     }
     lastBad = null;
@@ -158,7 +178,10 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
       fileWatch.close();
       fileWatch = watchRevocations(policy.revocationFile);
     }
-    log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun, trigger: why }, 'configuration reloaded');
+    log.info(
+      { event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun, trigger: why },
+      'configuration reloaded',
+    );
     // Applies to live sessions at once: every session is decided again under the new policy.
     await daemon.request('reload');
   };
@@ -169,7 +192,11 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
       if (settle) clearTimeout(settle);
       settle = setTimeout(() => void reload('watch'), CONFIG_SETTLE_MS);
     },
-    (e) => log.warn({ event: 'watch.error', path: opts.configPath, err: e }, 'config file watch failed; SIGHUP still reloads'),
+    (e) =>
+      log.warn(
+        { event: 'watch.error', path: opts.configPath, err: e },
+        'config file watch failed; SIGHUP still reloads',
+      ),
   );
 
   await new Promise<void>((resolve) => {
@@ -191,12 +218,25 @@ export async function runDaemon(opts: RunOptions): Promise<void> {
       // stopping daemon alive: exit 0 within 2 s regardless. unref: a clean stop exits sooner by itself.
       setTimeout(() => process.exit(0), 2_000).unref();
     };
-    log.info({ event: 'daemon.start', pid: process.pid, dry_run: policy.dryRun, scan_interval_ms: policy.scanIntervalMs, nice: raisePriority() }, 'moshwarden running');
+    log.info(
+      {
+        event: 'daemon.start',
+        pid: process.pid,
+        dry_run: policy.dryRun,
+        scan_interval_ms: policy.scanIntervalMs,
+        nice: raisePriority(),
+      },
+      'moshwarden running',
+    );
     void daemon.start();
-    signals.ready({ SIGHUP: () => {
+    signals.ready({
+      SIGHUP: () => {
         audit.reopen(); // logrotate moved the file away (CONTRACT.md: SIGHUP reopens log files)
         void reload('signal');
-      }, SIGTERM: () => stop('SIGTERM'), SIGINT: () => stop('SIGINT') });
+      },
+      SIGTERM: () => stop('SIGTERM'),
+      SIGINT: () => stop('SIGINT'),
+    });
   });
 }
 

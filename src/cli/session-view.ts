@@ -4,7 +4,8 @@ import { formatDuration } from '../core/duration.js';
 import { matchRule } from '../core/policy.js';
 import type { Policy, Session, Verdict } from '../core/types.js';
 
-const seconds = (fromMs: number | null, now: number) => (fromMs === null ? null : Math.max(0, Math.round((now - fromMs) / 1000)));
+const seconds = (fromMs: number | null, now: number) =>
+  fromMs === null ? null : Math.max(0, Math.round((now - fromMs) / 1000));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function sessionJson(s: Session, v: Verdict, policy: Policy, now: number) {

@@ -12,17 +12,27 @@ export async function listSessions(policy: Policy, json: boolean): Promise<void>
   const { sessions, problems } = await discovery.scan(true);
   const now = system.now();
   const file = readRevocationFile(policy.revocationFile);
-  if (!file.ok && !file.missing) process.stderr.write(`note: ${file.message}; revocations are not shown (the daemon keeps its last good list)\n`);
+  if (!file.ok && !file.missing)
+    process.stderr.write(`note: ${file.message}; revocations are not shown (the daemon keeps its last good list)\n`);
   const revocations = file.ok ? file.parsed.entries : [];
   const rows = sessions.map((session) => ({ session, verdict: decide(session, policy, revocations, now) }));
   rows.sort((a, b) => a.session.pid - b.session.pid);
   if (json) {
-    process.stdout.write(JSON.stringify(rows.map((r) => sessionJson(r.session, r.verdict, policy, now)), null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        rows.map((r) => sessionJson(r.session, r.verdict, policy, now)),
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     process.stdout.write((rows.length ? sessionsTable(rows, policy, now) : 'no mosh sessions') + '\n');
   }
   for (const p of problems) {
     if (p.what === 'utmp') process.stderr.write('note: utmp is missing or unreadable; attach state is unknown\n');
-    else process.stderr.write(`note: cannot read /proc/PID/${p.what} of some processes (${p.code}); run as root for a complete view\n`);
+    else
+      process.stderr.write(
+        `note: cannot read /proc/PID/${p.what} of some processes (${p.code}); run as root for a complete view\n`,
+      );
   }
 }

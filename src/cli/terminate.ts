@@ -32,11 +32,13 @@ export async function terminateCommand(pidText: string, reason: string | undefin
     case 'killed':
     case 'gone': {
       const now = system.now();
-      log.info(
-        endFields(session, now, 'manual'),
-        'session gone',
-      );
-      const how = outcome.result === 'killed' ? `killed with SIGKILL after ${outcome.afterMs} ms` : outcome.result === 'gone' ? 'was already gone' : `exited ${outcome.afterMs} ms after SIGTERM`;
+      log.info(endFields(session, now, 'manual'), 'session gone');
+      const how =
+        outcome.result === 'killed'
+          ? `killed with SIGKILL after ${outcome.afterMs} ms`
+          : outcome.result === 'gone'
+            ? 'was already gone'
+            : `exited ${outcome.afterMs} ms after SIGTERM`;
       process.stdout.write(`session ${who} ${how}\n`);
       return;
     }

@@ -109,7 +109,17 @@ export async function loadConfigFile(path: string): Promise<ConfigResult> {
     const message = err instanceof Error ? err.message : String(err);
     return {
       ok: false,
-      errors: [{ file: path, line: 0, col: 0, key: '', value: null, code: 'READ_FAILED', message: `cannot read the config: ${message}` }],
+      errors: [
+        {
+          file: path,
+          line: 0,
+          col: 0,
+          key: '',
+          value: null,
+          code: 'READ_FAILED',
+          message: `cannot read the config: ${message}`,
+        },
+      ],
     };
   }
   return parseConfig(text, path);
@@ -142,7 +152,12 @@ class ConfigReader {
     const root = this.deref(this.doc.contents);
     if (root === null || (isScalar(root) && root.value === null)) return defaultPolicy();
     if (!isMap(root)) {
-      this.report('BAD_TYPE', '', root, `the config must be a map of keys like "scan_interval: 5s", not ${kindOf(root)}`);
+      this.report(
+        'BAD_TYPE',
+        '',
+        root,
+        `the config must be a map of keys like "scan_interval: 5s", not ${kindOf(root)}`,
+      );
       return INVALID;
     }
     const top = this.fields(root, '', TOP_KEYS);
@@ -389,7 +404,12 @@ class ConfigReader {
     return v.items;
   }
 
-  private optional<T, D>(fields: Fields, key: string, fallback: D, read: (node: unknown, path: string) => Read<T>): Read<T | D> {
+  private optional<T, D>(
+    fields: Fields,
+    key: string,
+    fallback: D,
+    read: (node: unknown, path: string) => Read<T>,
+  ): Read<T | D> {
     const f = fields.entries.get(key);
     if (f === undefined) return fallback;
     return read(f.value, join(fields.path, key));
@@ -545,7 +565,9 @@ class ConfigReader {
     if (!valid) {
       let detail = '';
       try {
-        detail = explainCron(expr).errors.map((e) => e.message).join('; ');
+        detail = explainCron(expr)
+          .errors.map((e) => e.message)
+          .join('; ');
       } catch {
         // The plain message below is enough.
       }

@@ -36,7 +36,8 @@ export function settleState(
   now: number,
   changeSeenAt: number,
 ): SettledState {
-  if (before === null || !held(before, raw.state)) return { state: raw.state, stateSince: raw.stateSince, recheckAt: null };
+  if (before === null || !held(before, raw.state))
+    return { state: raw.state, stateSince: raw.stateSince, recheckAt: null };
   const since = raw.stateSince ?? changeSeenAt;
   const believeAt = since + HOLD_MS;
   if (now >= believeAt) return { state: raw.state, stateSince: since, recheckAt: null };

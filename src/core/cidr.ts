@@ -86,7 +86,8 @@ export function parseCidr(text: string): Cidr | { error: string } {
     if ((bytes[bit >> 3]! >> (7 - (bit & 7))) & 1) return { error: `host bits set in ${text}` };
   }
   // ::ffff:a.b.c.d/N names IPv4 addresses; clients are compared as IPv4 (parseAddress), so is the range.
-  const mapped = bytes.length === 16 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  const mapped =
+    bytes.length === 16 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   if (mapped && prefix >= 96) return { bytes: bytes.slice(12), prefix: prefix - 96 };
   return { bytes, prefix };
 }

@@ -5,16 +5,7 @@
 // Fail safe: an unknown idle time, an unknown attach time or unresolved names never lead to a kill.
 import { cidrContains } from './cidr.js';
 import { matchRule } from './policy.js';
-import type {
-  Action,
-  Limits,
-  Policy,
-  Revocation,
-  Session,
-  SessionMemory,
-  TimedReason,
-  Verdict,
-} from './types.js';
+import type { Action, Limits, Policy, Revocation, Session, SessionMemory, TimedReason, Verdict } from './types.js';
 
 const NO_MEMORY: SessionMemory = { warnings: [] };
 
@@ -63,7 +54,10 @@ function revocationCovers(r: Revocation, s: Pick<Session, 'user' | 'uid' | 'grou
 }
 
 /** Last activity the limits count: keystrokes, plus output when `count_output` is on. */
-export function lastActivity(session: Pick<Session, 'lastInputAt' | 'lastOutputAt'>, countOutput: boolean): number | null {
+export function lastActivity(
+  session: Pick<Session, 'lastInputAt' | 'lastOutputAt'>,
+  countOutput: boolean,
+): number | null {
   if (session.lastInputAt === null) return null;
   if (countOutput && session.lastOutputAt !== null) return Math.max(session.lastInputAt, session.lastOutputAt);
   return session.lastInputAt;
@@ -94,7 +88,12 @@ function activeLimits(s: Session, limits: Limits): Limit[] {
     out.push({ reason: 'max_age', basis: s.startedAt, deadline: s.startedAt + limits.maxAgeMs, warns: true });
   }
   if (limits.detachedTimeoutMs !== null && s.state === 'detached' && s.stateSince !== null) {
-    out.push({ reason: 'detached', basis: s.stateSince, deadline: s.stateSince + limits.detachedTimeoutMs, warns: false });
+    out.push({
+      reason: 'detached',
+      basis: s.stateSince,
+      deadline: s.stateSince + limits.detachedTimeoutMs,
+      warns: false,
+    });
   }
   return out;
 }
@@ -129,7 +128,8 @@ const RANK: Record<Action, number> = { terminate: 2, warn: 1, keep: 0 };
 function mostUrgent(candidates: Candidate[]): Candidate | undefined {
   let best: Candidate | undefined;
   for (const c of candidates) {
-    if (!best || RANK[c.action] > RANK[best.action] || (RANK[c.action] === RANK[best.action] && c.at < best.at)) best = c;
+    if (!best || RANK[c.action] > RANK[best.action] || (RANK[c.action] === RANK[best.action] && c.at < best.at))
+      best = c;
   }
   return best;
 }

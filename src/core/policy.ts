@@ -13,12 +13,21 @@ export type RuleMatch =
  * rule or the defaults: falling through could apply a stricter limit than the rule meant to (e.g. end an
  * exempt breakglass user's session because LDAP was slow).
  */
-export function matchRule(session: Pick<Session, 'user' | 'groups'>, policy: Pick<Policy, 'rules' | 'defaults'>): RuleMatch {
+export function matchRule(
+  session: Pick<Session, 'user' | 'groups'>,
+  policy: Pick<Policy, 'rules' | 'defaults'>,
+): RuleMatch {
   for (const rule of policy.rules) {
     if (rule.users.length > 0) {
       if (session.user === null) return { kind: 'unresolved', rule };
       if (rule.users.includes(session.user)) {
-        return { kind: 'matched', rule, limits: { ...policy.defaults, ...rule.overrides }, via: 'user', name: session.user };
+        return {
+          kind: 'matched',
+          rule,
+          limits: { ...policy.defaults, ...rule.overrides },
+          via: 'user',
+          name: session.user,
+        };
       }
     }
     if (rule.groups.length > 0) {

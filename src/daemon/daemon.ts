@@ -4,7 +4,16 @@ import { settleState } from '../core/attach.js';
 import { decide } from '../core/decide.js';
 import { matchRule, type RuleMatch } from '../core/policy.js';
 import { sweepVerdict } from '../core/schedule.js';
-import type { Policy, Reason, Revocation, Schedule, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
+import type {
+  Policy,
+  Reason,
+  Revocation,
+  Schedule,
+  Session,
+  SessionMemory,
+  SessionState,
+  Verdict,
+} from '../core/types.js';
 import { endFields, endMany, sessionFields, warn, type ActDeps, type EndRequest } from '../act/enforce.js';
 import type { Logger } from '../log/logger.js';
 import type { ScanResult } from '../sessions/discover.js';
@@ -145,7 +154,10 @@ export class Daemon {
     const began = this.deps.act.now();
     const result = await this.deps.scan(full);
     const scanMs = this.deps.act.now() - began;
-    this.deps.log.debug({ event: 'scan.pass', full, sessions: result.sessions.length, pending: result.pending, scan_ms: scanMs }, 'scanned');
+    this.deps.log.debug(
+      { event: 'scan.pass', full, sessions: result.sessions.length, pending: result.pending, scan_ms: scanMs },
+      'scanned',
+    );
     this.logProblems(result);
     const now = this.deps.act.now();
     const seen = new Set<string>();
@@ -176,16 +188,29 @@ export class Daemon {
     }
     sweeps.forEach((sw, i) =>
       this.deps.log.info(
-        { event: 'schedule.run', schedule: sw.index, cron: sw.cron, terminate: sw.terminate, sessions: swept[i]!.length, pids: swept[i], dry_run: this.policy.dryRun },
+        {
+          event: 'schedule.run',
+          schedule: sw.index,
+          cron: sw.cron,
+          terminate: sw.terminate,
+          sessions: swept[i]!.length,
+          pids: swept[i],
+          dry_run: this.policy.dryRun,
+        },
         `schedule ${sw.index} (${sw.cron}): ${swept[i]!.length} session(s) to end`,
       ),
     );
     this.endAll(endings, now);
     for (const [key, t] of this.tracked) if (!seen.has(key) && !this.isEnding(t)) this.finish(key, now);
     // A revocation's `until` is a moment to re-evaluate too: the entry lapses then, not at the next edit.
-    for (const r of this.deps.revocations()) if (r.until !== null && r.until > now) nextDue = Math.min(nextDue, r.until);
+    for (const r of this.deps.revocations())
+      if (r.until !== null && r.until > now) nextDue = Math.min(nextDue, r.until);
 
-    this.deps.onPass?.([...this.tracked.values()].map((t) => t.session), scanMs, now);
+    this.deps.onPass?.(
+      [...this.tracked.values()].map((t) => t.session),
+      scanMs,
+      now,
+    );
     this.pendingRescans = result.pending > 0 ? this.pendingRescans + 1 : 0;
     this.schedule(nextDue, result.pending > 0 && this.pendingRescans <= PENDING_RESCAN_MAX ? PENDING_RESCAN_MS : 0);
   }
@@ -217,7 +242,8 @@ export class Daemon {
   private track(key: string, raw: Session, now: number): { t: Tracked; recheckAt: number | null } {
     const old = this.tracked.get(key);
     const before = old?.session.state ?? null;
-    const change = raw.state === before ? null : old?.change?.state === raw.state ? old.change : { state: raw.state, seenAt: now };
+    const change =
+      raw.state === before ? null : old?.change?.state === raw.state ? old.change : { state: raw.state, seenAt: now };
     const settled = settleState(before, raw, now, change?.seenAt ?? now);
     const held = settled.recheckAt !== null;
     const session: Session = {
@@ -228,10 +254,27 @@ export class Daemon {
       lastOutputAt: discountOwnWrite(raw.lastOutputAt, old?.ownWrite ?? null),
     };
     if (!old) {
-      const t: Tracked = { session, change: null, ruleLogged: 'defaults', memory: { warnings: [] }, ownWrite: null, ending: null, retryAt: 0, verdict: null };
+      const t: Tracked = {
+        session,
+        change: null,
+        ruleLogged: 'defaults',
+        memory: { warnings: [] },
+        ownWrite: null,
+        ending: null,
+        retryAt: 0,
+        verdict: null,
+      };
       this.tracked.set(key, t);
       this.deps.log.info(
-        { event: 'session.start', ...sessionFields(session), from: session.from, started_at: new Date(session.startedAt).toISOString(), state: session.state, client: session.client, groups: session.groups },
+        {
+          event: 'session.start',
+          ...sessionFields(session),
+          from: session.from,
+          started_at: new Date(session.startedAt).toISOString(),
+          state: session.state,
+          client: session.client,
+          groups: session.groups,
+        },
         'session found',
       );
       return { t, recheckAt: null };
@@ -250,7 +293,12 @@ export class Daemon {
   private logRule(t: Tracked): void {
     const m: RuleMatch = matchRule(t.session, this.policy);
     const index = m.kind === 'defaults' ? null : m.rule.index;
-    const said = m.kind === 'matched' ? `${index} ${m.via}:${m.name} ${m.limits.exempt}` : m.kind === 'unresolved' ? `${index} unresolved` : 'defaults';
+    const said =
+      m.kind === 'matched'
+        ? `${index} ${m.via}:${m.name} ${m.limits.exempt}`
+        : m.kind === 'unresolved'
+          ? `${index} unresolved`
+          : 'defaults';
     if (said === t.ruleLogged) return;
     t.ruleLogged = said;
     const fields =
@@ -282,13 +330,23 @@ export class Daemon {
     if (verdict.action !== 'terminate') return;
     // Set at once: the session is not decided about again, in dry run not even logged again.
     t.ending = verdict.reason;
-    const request: EndRequest = { reason: verdict.reason, graceMs: limits.graceMs, countOutput: limits.countOutput, revocation: verdict.revocation, detail: verdict.revocation?.reason ?? null };
+    const request: EndRequest = {
+      reason: verdict.reason,
+      graceMs: limits.graceMs,
+      countOutput: limits.countOutput,
+      revocation: verdict.revocation,
+      detail: verdict.revocation?.reason ?? null,
+    };
     endings.push({ t, request });
   }
 
   private endAll(endings: Ending[], now: number): void {
     if (endings.length === 0) return;
-    const outcomes = endMany(endings.map((e) => ({ session: e.t.session, request: e.request })), now, this.actDeps());
+    const outcomes = endMany(
+      endings.map((e) => ({ session: e.t.session, request: e.request })),
+      now,
+      this.actDeps(),
+    );
     if (this.policy.dryRun) return;
     endings.forEach(({ t }, i) => {
       const key = sessionKey(t.session);
@@ -317,10 +375,7 @@ export class Daemon {
     const t = this.tracked.get(key);
     if (!t) return;
     this.tracked.delete(key);
-    this.deps.log.info(
-      endFields(t.session, now, t.ending),
-      'session gone',
-    );
+    this.deps.log.info(endFields(t.session, now, t.ending), 'session gone');
   }
 
   private schedule(nextDue: number, soonMs: number): void {
@@ -359,6 +414,8 @@ export function discountOwnWrite(mtime: number | null, own: { before: number; af
 
 function logStateChange(log: Logger, before: SessionState, s: Session): void {
   if (before === s.state) return;
-  if (s.state === 'attached') log.info({ event: 'session.attach', ...sessionFields(s), client: s.client }, 'client attached');
-  else if (s.state === 'detached' && before === 'attached') log.info({ event: 'session.detach', ...sessionFields(s), client: null }, 'client lost');
+  if (s.state === 'attached')
+    log.info({ event: 'session.attach', ...sessionFields(s), client: s.client }, 'client attached');
+  else if (s.state === 'detached' && before === 'attached')
+    log.info({ event: 'session.detach', ...sessionFields(s), client: null }, 'client lost');
 }

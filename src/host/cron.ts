@@ -20,7 +20,8 @@ export function startSchedules(schedules: readonly Schedule[], onFire: (s: Sched
       info: (message: string) => log.debug({ event: 'schedule.debug', ...where }, message),
       debug: (message: string | Error) => log.debug({ event: 'schedule.debug', ...where }, String(message)),
       warn: (message: string) => log.warn({ event: 'schedule.warn', ...where }, message),
-      error: (message: string | Error, err?: Error) => log.error({ event: 'schedule.error', ...where, err: err ?? message }, String(message)),
+      error: (message: string | Error, err?: Error) =>
+        log.error({ event: 'schedule.error', ...where, err: err ?? message }, String(message)),
     };
     return cronSchedule(s.cron, () => onFire(s), {
       name: `moshwarden-schedule-${s.index}`,

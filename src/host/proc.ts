@@ -138,9 +138,7 @@ export function ptsFromTtyNr(ttyNr: number): string | null {
   return `pts/${(major - 136) * 256 + minor}`;
 }
 
-export type FdScan =
-  | { ok: true; ptmxFd: number | null; socketInodes: number[] }
-  | { ok: false; code: string };
+export type FdScan = { ok: true; ptmxFd: number | null; socketInodes: number[] } | { ok: false; code: string };
 
 /** Which fd holds the pty master, and the socket inodes (for the UDP port). Needs CAP_SYS_PTRACE for others. */
 export function scanFds(pid: number): FdScan {

@@ -21,7 +21,8 @@ export function statPty(tty: string): PtyTimes | null {
   }
 }
 
-export type WriteResult = { ok: true; mtimeBefore: number | null; mtimeAfter: number | null } | { ok: false; code: string };
+export type WriteResult =
+  { ok: true; mtimeBefore: number | null; mtimeAfter: number | null } | { ok: false; code: string };
 
 /**
  * Writes a message to the pty. O_NONBLOCK: a pty whose buffer is full (a stopped session) must not hang

@@ -22,7 +22,12 @@ export interface LogTap {
  * below `minLevel()` are not written to `fd` but still reach the taps: the audit trail must not depend on
  * how chatty the operational log is.
  */
-export function lineDestination(fd: number, journald: boolean, minLevel: () => number = () => 0, taps: readonly LogTap[] = []): { write(line: string): void } {
+export function lineDestination(
+  fd: number,
+  journald: boolean,
+  minLevel: () => number = () => 0,
+  taps: readonly LogTap[] = [],
+): { write(line: string): void } {
   return {
     write(line: string) {
       // pino writes the level first ({"level":"warn",...}) because of the formatter below.

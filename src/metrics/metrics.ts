@@ -12,25 +12,76 @@ const STATES: readonly SessionState[] = ['attached', 'detached', 'waiting', 'unk
 
 export class Metrics implements LogTap {
   readonly registry = new Registry();
-  private readonly sessions = new Gauge({ name: 'moshwarden_sessions', help: 'Live mosh sessions, by attach state.', labelNames: ['state'], registers: [this.registry] });
-  private readonly terminations = new Counter({ name: 'moshwarden_terminations_total', help: 'Sessions sent SIGTERM, by reason (dry run not counted).', labelNames: ['reason'], registers: [this.registry] });
-  private readonly kills = new Counter({ name: 'moshwarden_kills_total', help: 'Sessions sent SIGKILL after the grace period.', labelNames: ['reason'], registers: [this.registry] });
-  private readonly warnings = new Counter({ name: 'moshwarden_warnings_total', help: 'Warnings written to session terminals, by reason.', labelNames: ['reason'], registers: [this.registry] });
-  private readonly warnFailures = new Counter({ name: 'moshwarden_warning_failures_total', help: 'Warnings that could not be written (the session is then not ended).', registers: [this.registry] });
-  private readonly signalErrors = new Counter({ name: 'moshwarden_signal_errors_total', help: 'Signals that could not be sent (e.g. EPERM without CAP_KILL), by signal.', labelNames: ['signal'], registers: [this.registry] });
+  private readonly sessions = new Gauge({
+    name: 'moshwarden_sessions',
+    help: 'Live mosh sessions, by attach state.',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  private readonly terminations = new Counter({
+    name: 'moshwarden_terminations_total',
+    help: 'Sessions sent SIGTERM, by reason (dry run not counted).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly kills = new Counter({
+    name: 'moshwarden_kills_total',
+    help: 'Sessions sent SIGKILL after the grace period.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly warnings = new Counter({
+    name: 'moshwarden_warnings_total',
+    help: 'Warnings written to session terminals, by reason.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly warnFailures = new Counter({
+    name: 'moshwarden_warning_failures_total',
+    help: 'Warnings that could not be written (the session is then not ended).',
+    registers: [this.registry],
+  });
+  private readonly signalErrors = new Counter({
+    name: 'moshwarden_signal_errors_total',
+    help: 'Signals that could not be sent (e.g. EPERM without CAP_KILL), by signal.',
+    labelNames: ['signal'],
+    registers: [this.registry],
+  });
   private readonly scanDuration = new Histogram({
     name: 'moshwarden_scan_duration_seconds',
     help: 'Time to read the host (processes, utmp, ptys) in one pass.',
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
-  private readonly lastScan = new Gauge({ name: 'moshwarden_last_scan_timestamp_seconds', help: 'When the last pass finished (Unix time).', registers: [this.registry] });
-  private readonly revocations = new Gauge({ name: 'moshwarden_revocation_entries', help: 'Entries in the revocation list in force (lapsed ones included until the file is re-read).', registers: [this.registry] });
-  private readonly revocationErrors = new Counter({ name: 'moshwarden_revocation_errors_total', help: 'Bad revocation lines and unreadable or unsafe revocation files.', registers: [this.registry] });
-  private readonly reloads = new Counter({ name: 'moshwarden_config_reloads_total', help: 'Config loads, by result (ok, error).', labelNames: ['result'], registers: [this.registry] });
+  private readonly lastScan = new Gauge({
+    name: 'moshwarden_last_scan_timestamp_seconds',
+    help: 'When the last pass finished (Unix time).',
+    registers: [this.registry],
+  });
+  private readonly revocations = new Gauge({
+    name: 'moshwarden_revocation_entries',
+    help: 'Entries in the revocation list in force (lapsed ones included until the file is re-read).',
+    registers: [this.registry],
+  });
+  private readonly revocationErrors = new Counter({
+    name: 'moshwarden_revocation_errors_total',
+    help: 'Bad revocation lines and unreadable or unsafe revocation files.',
+    registers: [this.registry],
+  });
+  private readonly reloads = new Counter({
+    name: 'moshwarden_config_reloads_total',
+    help: 'Config loads, by result (ok, error).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
 
   constructor(version: string) {
-    new Gauge({ name: 'moshwarden_build_info', help: 'Version of the running daemon; always 1.', labelNames: ['version', 'node'], registers: [this.registry] })
+    new Gauge({
+      name: 'moshwarden_build_info',
+      help: 'Version of the running daemon; always 1.',
+      labelNames: ['version', 'node'],
+      registers: [this.registry],
+    })
       .labels(version, process.versions.node)
       .set(1);
     for (const state of STATES) this.sessions.labels(state).set(0);

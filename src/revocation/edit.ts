@@ -14,7 +14,8 @@ export class EditError extends Error {}
  * Returns true when a newline had to be added first because the file ended in an unfinished line.
  */
 export function appendLine(file: string, line: string): { fixedUnterminated: boolean; created: boolean } {
-  if (!line.endsWith('\n') || line.indexOf('\n') !== line.length - 1) throw new EditError('internal: one line expected');
+  if (!line.endsWith('\n') || line.indexOf('\n') !== line.length - 1)
+    throw new EditError('internal: one line expected');
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
   const existed = fs.existsSync(file);
   let fixedUnterminated = false;
@@ -24,7 +25,10 @@ export function appendLine(file: string, line: string): { fixedUnterminated: boo
       const st = fs.fstatSync(fd);
       if (!existed && st.uid !== 0 && process.getuid?.() === 0) fs.fchownSync(fd, 0, 0);
       const unsafe = unsafeReason(fs.fstatSync(fd));
-      if (unsafe) throw new EditError(`${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first: chown root:root ${file} && chmod 600 ${file}`);
+      if (unsafe)
+        throw new EditError(
+          `${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first: chown root:root ${file} && chmod 600 ${file}`,
+        );
       // An editor may have left the last line without its newline; ours must not be glued onto it.
       const prefix = endsUnfinished(fd) ? '\n' : '';
       const data = Buffer.from(prefix + line, 'utf8');

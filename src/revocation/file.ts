@@ -16,22 +16,30 @@ export interface FileIdentity {
 }
 
 export type ReadResult =
-  | { ok: true; parsed: ParsedRevocations; identity: FileIdentity }
-  | { ok: false; missing: boolean; message: string };
+  { ok: true; parsed: ParsedRevocations; identity: FileIdentity } | { ok: false; missing: boolean; message: string };
 
 export function identityOf(st: fs.Stats): FileIdentity {
   return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
 }
 
 export function sameIdentity(a: FileIdentity | null, b: FileIdentity | null): boolean {
-  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+  return (
+    a !== null &&
+    b !== null &&
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs
+  );
 }
 
 /** Why this file may not be trusted, or null when it may. */
 export function unsafeReason(st: fs.Stats): string | null {
   if (!st.isFile()) return 'not a regular file';
   if (st.uid !== 0) return `owned by uid ${st.uid}, not root`;
-  if (st.mode & 0o022) return `writable by ${st.mode & 0o020 ? 'group' : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if (st.mode & 0o022)
+    return `writable by ${st.mode & 0o020 ? 'group' : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
   return null;
 }
 
@@ -47,10 +55,15 @@ export function readRevocationFile(path: string): ReadResult {
     const st = fs.fstatSync(fd);
     const unsafe = unsafeReason(st);
     if (unsafe) return { ok: false, missing: false, message: `${path} is unsafe: ${unsafe}` };
-    if (st.size > MAX_FILE_BYTES) return { ok: false, missing: false, message: `${path} is larger than ${MAX_FILE_BYTES} bytes` };
+    if (st.size > MAX_FILE_BYTES)
+      return { ok: false, missing: false, message: `${path} is larger than ${MAX_FILE_BYTES} bytes` };
     return { ok: true, parsed: parseRevocations(readAll(fd, st.size)), identity: identityOf(st) };
   } catch (e) {
-    return { ok: false, missing: false, message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return {
+      ok: false,
+      missing: false,
+      message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    };
   } finally {
     fs.closeSync(fd);
   }

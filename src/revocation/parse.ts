@@ -143,7 +143,8 @@ function tokenize(text: string): [string, ...Field[]] | string {
         i++;
       }
       i++;
-      if (i < text.length && text[i] !== ' ' && text[i] !== '\t') return `${key}= has text right after its closing quote`;
+      if (i < text.length && text[i] !== ' ' && text[i] !== '\t')
+        return `${key}= has text right after its closing quote`;
       fields.push({ key, value });
     } else {
       const value = word();
@@ -202,7 +203,14 @@ export function parseInstant(text: string): number | null {
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   // Date.UTC rolls 2026-02-31 over to March: reject anything that does not survive the round trip.
   const check = new Date(base);
-  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+  if (
+    check.getUTCFullYear() !== Number(y) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  ) {
     return null;
   }
   const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;

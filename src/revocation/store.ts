@@ -64,11 +64,21 @@ export class RevocationStore {
     this.lastProblem = null;
     this.loaded = true;
     const { entries, errors, pendingBytes } = res.parsed;
-    for (const e of errors) this.deps.log.warn({ event: 'revocation.error', path: this.path, line: e.line, message: e.message }, 'bad revocation line skipped');
+    for (const e of errors)
+      this.deps.log.warn(
+        { event: 'revocation.error', path: this.path, line: e.line, message: e.message },
+        'bad revocation line skipped',
+      );
     const changed = !sameEntries(this.entries, entries);
     this.entries = Object.freeze(entries);
     this.deps.log.info(
-      { event: 'revocation.load', path: this.path, entries: entries.length, errors: errors.length, pending_bytes: pendingBytes },
+      {
+        event: 'revocation.load',
+        path: this.path,
+        entries: entries.length,
+        errors: errors.length,
+        pending_bytes: pendingBytes,
+      },
       'revocations loaded',
     );
     if (changed) this.deps.onChange();
@@ -78,7 +88,17 @@ export class RevocationStore {
     if (this.lastProblem === key) return;
     this.lastProblem = key;
     this.identity = null; // whatever comes next must be read
-    this.deps.log[level]({ event: level === 'error' ? 'revocation.error' : 'revocation.load', path: this.path, line: null, message, entries: this.entries.length, errors: 0 }, message);
+    this.deps.log[level](
+      {
+        event: level === 'error' ? 'revocation.error' : 'revocation.load',
+        path: this.path,
+        line: null,
+        message,
+        entries: this.entries.length,
+        errors: 0,
+      },
+      message,
+    );
   }
 }
 

@@ -98,7 +98,12 @@ export class Discovery {
           fixed = { from: sshOrigin(proc.pid), port: null, ptmxFd: null, tty: null };
         } else {
           if (fds.ptmxFd === null) continue; // the pre-exec child or the launcher: not the session
-          fixed = { from: sshOrigin(proc.pid), port: udpPortOf(proc.pid, fds.socketInodes), ptmxFd: fds.ptmxFd, tty: null };
+          fixed = {
+            from: sshOrigin(proc.pid),
+            port: udpPortOf(proc.pid, fds.socketInodes),
+            ptmxFd: fds.ptmxFd,
+            tty: null,
+          };
         }
         this.fixed.set(key, fixed);
       }
@@ -126,7 +131,10 @@ export class Discovery {
       const record = utmp?.get(proc.pid);
       const { state, client, since } = attachState(record, leader);
       const times = tty === null ? null : statPty(tty);
-      const [user, groups] = await Promise.all([this.userName(status.uid), this.groupNames([status.gid, ...status.groups])]);
+      const [user, groups] = await Promise.all([
+        this.userName(status.uid),
+        this.groupNames([status.gid, ...status.groups]),
+      ]);
 
       sessions.push({
         pid: proc.pid,
@@ -181,7 +189,8 @@ function attachState(
   // Until the first client packet the forkpty child has not exec'd the shell yet (and just after the
   // fork it may not exist at all): utmp already says "mosh [PID]" then, which must not read as detached.
   // Only that child counts: another child named mosh-server is the short-lived utempter fork.
-  if (leader === undefined || leader.comm === MOSH) return { state: 'waiting', client: null, since: record?.time ?? null };
+  if (leader === undefined || leader.comm === MOSH)
+    return { state: 'waiting', client: null, since: record?.time ?? null };
   const host = record ? parseMoshHost(record.host) : null;
   if (!record || !host) return { state: 'unknown', client: null, since: null };
   return host.attached

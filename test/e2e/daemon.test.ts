@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { attachClient, cleanupAll, e2eSkipReason, ensureTestUsers, runCli, startDaemon, startSession, type LogEvent } from './harness.js';
+import {
+  attachClient,
+  cleanupAll,
+  e2eSkipReason,
+  ensureTestUsers,
+  runCli,
+  startDaemon,
+  startSession,
+  type LogEvent,
+} from './harness.js';
 
 const skip = e2eSkipReason() ?? false;
 const T = 60_000;
@@ -34,24 +43,31 @@ describe('the daemon process', { skip }, () => {
     assert.equal(await d.stop(), 0);
   });
 
-  test('SIGHUP: a valid config is applied, an invalid one is rejected and the old one kept', { timeout: T }, async () => {
-    const d = await startDaemon('scan_interval: 5s\nrevocation_file: /nonexistent/revoked\n');
-    await d.waitForEvent((e) => e.event === 'config.load', 10_000);
-    fs.writeFileSync(d.configPath, 'scan_interval: 5s\ndefaults:\n  idle_timeout: soon\n');
-    const mark = d.events.length;
-    process.kill(d.pid, 'SIGHUP');
-    const err = await d.waitForEvent((e) => e.event === 'config.error', 10_000, mark);
-    assert.equal(err.path, d.configPath);
-    assert.equal((err.errors as string[]).length, 1);
-    assert.match((err.errors as string[])[0]!, new RegExp(`^${d.configPath}:3:17: defaults\\.idle_timeout: .*\\(got soon\\)$`));
+  test(
+    'SIGHUP: a valid config is applied, an invalid one is rejected and the old one kept',
+    { timeout: T },
+    async () => {
+      const d = await startDaemon('scan_interval: 5s\nrevocation_file: /nonexistent/revoked\n');
+      await d.waitForEvent((e) => e.event === 'config.load', 10_000);
+      fs.writeFileSync(d.configPath, 'scan_interval: 5s\ndefaults:\n  idle_timeout: soon\n');
+      const mark = d.events.length;
+      process.kill(d.pid, 'SIGHUP');
+      const err = await d.waitForEvent((e) => e.event === 'config.error', 10_000, mark);
+      assert.equal(err.path, d.configPath);
+      assert.equal((err.errors as string[]).length, 1);
+      assert.match(
+        (err.errors as string[])[0]!,
+        new RegExp(`^${d.configPath}:3:17: defaults\\.idle_timeout: .*\\(got soon\\)$`),
+      );
 
-    fs.writeFileSync(d.configPath, 'scan_interval: 5s\ndry_run: true\n');
-    const mark2 = d.events.length;
-    process.kill(d.pid, 'SIGHUP');
-    const ok = await d.waitForEvent((e: LogEvent) => e.event === 'config.load', 10_000, mark2);
-    assert.equal(ok.dry_run, true);
-    assert.equal(await d.stop(), 0);
-  });
+      fs.writeFileSync(d.configPath, 'scan_interval: 5s\ndry_run: true\n');
+      const mark2 = d.events.length;
+      process.kill(d.pid, 'SIGHUP');
+      const ok = await d.waitForEvent((e: LogEvent) => e.event === 'config.load', 10_000, mark2);
+      assert.equal(ok.dry_run, true);
+      assert.equal(await d.stop(), 0);
+    },
+  );
 
   test('a SIGHUP during start-up is a reload, not the end of the daemon', { timeout: T }, async () => {
     const d = await startDaemon('scan_interval: 5s\nrevocation_file: /nonexistent/revoked\n');

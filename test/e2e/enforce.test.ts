@@ -20,7 +20,6 @@ import {
 const skip = e2eSkipReason() ?? false;
 const T = 90_000;
 
-
 function config(dir: string, extra = ''): string {
   return [
     'scan_interval: 1s',
@@ -71,50 +70,75 @@ describe('enforcement on real mosh sessions', { skip }, () => {
     const table = await runCli(['sessions', '--config', '/dev/null']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^PID\s+USER\s+TTY\s+FROM\s+STATE\s+IDLE\s+AGE\s+VERDICT$/m);
-    assert.match(table.stdout, new RegExp(`^${a.s.pid}\\s+mw-test-alice\\s+${a.s.tty}\\s+198\\.51\\.100\\.7\\s+attached 127\\.0\\.0\\.1\\s+10m`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^${a.s.pid}\\s+mw-test-alice\\s+${a.s.tty}\\s+198\\.51\\.100\\.7\\s+attached 127\\.0\\.0\\.1\\s+10m`,
+        'm',
+      ),
+    );
   });
 
-  test('daemon: idle session is warned on screen then ended; exempt and typing users stay', { timeout: T }, async () => {
-    const alice = await liveSession('mw-test-alice'); // idle: warned, then ended
-    const bob = await liveSession('mw-test-bob'); // idle but exempt (group mw-test-breakglass)
-    const carol = await liveSession('mw-test-carol'); // idle, warned, types: stays
-    for (const x of [alice, bob, carol]) setIdle(x.s.ptyPath, 10 * 60);
+  test(
+    'daemon: idle session is warned on screen then ended; exempt and typing users stay',
+    { timeout: T },
+    async () => {
+      const alice = await liveSession('mw-test-alice'); // idle: warned, then ended
+      const bob = await liveSession('mw-test-bob'); // idle but exempt (group mw-test-breakglass)
+      const carol = await liveSession('mw-test-carol'); // idle, warned, types: stays
+      for (const x of [alice, bob, carol]) setIdle(x.s.ptyPath, 10 * 60);
 
-    const d = await startDaemon(config('/nonexistent'));
-    await d.waitForEvent(about(alice.s.pid, 'session.warn'), 20_000);
-    const carolWarn = await d.waitForEvent(about(carol.s.pid, 'session.warn'), 20_000);
-    assert.equal(carolWarn.reason, 'idle');
-    await alice.c.waitForText('[moshwarden] This mosh session has had no input', 10_000);
-    await carol.c.waitForText('[moshwarden]', 10_000);
+      const d = await startDaemon(config('/nonexistent'));
+      await d.waitForEvent(about(alice.s.pid, 'session.warn'), 20_000);
+      const carolWarn = await d.waitForEvent(about(carol.s.pid, 'session.warn'), 20_000);
+      assert.equal(carolWarn.reason, 'idle');
+      await alice.c.waitForText('[moshwarden] This mosh session has had no input', 10_000);
+      await carol.c.waitForText('[moshwarden]', 10_000);
 
-    carol.c.sendKeys('echo carol-is-here');
-    await carol.c.waitForText(/^carol-is-here$/m, 10_000);
+      carol.c.sendKeys('echo carol-is-here');
+      await carol.c.waitForText(/^carol-is-here$/m, 10_000);
 
-    const term = await d.waitForEvent(about(alice.s.pid, 'session.terminate'), 20_000);
-    assert.equal(term.reason, 'idle');
-    assert.equal(term.user, 'mw-test-alice');
-    assert.ok((term.idle_seconds as number) >= 600, `idle_seconds ${term.idle_seconds}`);
-    // The warning came at least warn_before (6 s) before the SIGTERM.
-    const warnedAt = Date.parse(d.events.find(about(alice.s.pid, 'session.warn'))!.time as string);
-    assert.ok(Date.parse(term.time as string) - warnedAt >= 6_000 - 50, 'SIGTERM no sooner than warn_before after the warning');
+      const term = await d.waitForEvent(about(alice.s.pid, 'session.terminate'), 20_000);
+      assert.equal(term.reason, 'idle');
+      assert.equal(term.user, 'mw-test-alice');
+      assert.ok((term.idle_seconds as number) >= 600, `idle_seconds ${term.idle_seconds}`);
+      // The warning came at least warn_before (6 s) before the SIGTERM.
+      const warnedAt = Date.parse(d.events.find(about(alice.s.pid, 'session.warn'))!.time as string);
+      assert.ok(
+        Date.parse(term.time as string) - warnedAt >= 6_000 - 50,
+        'SIGTERM no sooner than warn_before after the warning',
+      );
 
-    await alice.c.waitForText('[mosh is exiting.]', 15_000);
-    const end = await d.waitForEvent(about(alice.s.pid, 'session.end'), 15_000);
-    assert.equal(end.reason, 'idle');
-    assert.equal(await waitForExit(alice.s.pid, 5_000, alice.s.startTime), true);
+      await alice.c.waitForText('[mosh is exiting.]', 15_000);
+      const end = await d.waitForEvent(about(alice.s.pid, 'session.end'), 15_000);
+      assert.equal(end.reason, 'idle');
+      assert.equal(await waitForExit(alice.s.pid, 5_000, alice.s.startTime), true);
 
-    // Well past carol's would-be deadline: she typed, so she and exempt bob are still here.
-    await new Promise((r) => setTimeout(r, 4_000));
-    assert.ok(isAlive(carol.s.pid, carol.s.startTime), 'carol typed after the warning and keeps her session');
-    assert.ok(isAlive(bob.s.pid, bob.s.startTime), 'exempt bob keeps his session');
-    assert.equal(d.events.filter((e) => e.pid === bob.s.pid && (e.event === 'session.warn' || e.event === 'session.terminate')).length, 0);
-    assert.equal(d.events.filter(about(carol.s.pid, 'session.terminate')).length, 0);
-    assert.doesNotMatch(bob.c.capture(), /moshwarden/);
+      // Well past carol's would-be deadline: she typed, so she and exempt bob are still here.
+      await new Promise((r) => setTimeout(r, 4_000));
+      assert.ok(isAlive(carol.s.pid, carol.s.startTime), 'carol typed after the warning and keeps her session');
+      assert.ok(isAlive(bob.s.pid, bob.s.startTime), 'exempt bob keeps his session');
+      assert.equal(
+        d.events.filter((e) => e.pid === bob.s.pid && (e.event === 'session.warn' || e.event === 'session.terminate'))
+          .length,
+        0,
+      );
+      assert.equal(d.events.filter(about(carol.s.pid, 'session.terminate')).length, 0);
+      assert.doesNotMatch(bob.c.capture(), /moshwarden/);
 
-    assert.equal(await d.stop(), 0, 'SIGTERM stops the daemon with exit 0');
-    assert.ok(isAlive(carol.s.pid, carol.s.startTime) && isAlive(bob.s.pid, bob.s.startTime), 'stopping the daemon leaves sessions alone');
-    assert.ok(d.events.some((e) => e.event === 'session.start' && e.pid === bob.s.pid && e.user === 'mw-test-bob' && e.state === 'attached'));
-  });
+      assert.equal(await d.stop(), 0, 'SIGTERM stops the daemon with exit 0');
+      assert.ok(
+        isAlive(carol.s.pid, carol.s.startTime) && isAlive(bob.s.pid, bob.s.startTime),
+        'stopping the daemon leaves sessions alone',
+      );
+      assert.ok(
+        d.events.some(
+          (e) =>
+            e.event === 'session.start' && e.pid === bob.s.pid && e.user === 'mw-test-bob' && e.state === 'attached',
+        ),
+      );
+    },
+  );
 
   test('dry run: decisions are logged, nothing is written or signalled', { timeout: T }, async () => {
     const alice = await liveSession('mw-test-alice');
@@ -146,23 +170,39 @@ describe('enforcement on real mosh sessions', { skip }, () => {
     assert.equal(await d.stop(), 0);
   });
 
-  test('terminate PID ends a session (client sees the exit); a non-session PID is refused with exit 2', { timeout: T }, async () => {
-    const bob = await liveSession('mw-test-bob'); // exempt from idleness, not from an operator
-    const refused = await runCli(['terminate', String(bob.s.childPid), '--config', '/dev/null']);
-    assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /is not a mosh session/);
-    assert.ok(isAlive(bob.s.pid, bob.s.startTime));
-    const bad = await runCli(['terminate', 'abc', '--config', '/dev/null']);
-    assert.equal(bad.code, 2);
+  test(
+    'terminate PID ends a session (client sees the exit); a non-session PID is refused with exit 2',
+    { timeout: T },
+    async () => {
+      const bob = await liveSession('mw-test-bob'); // exempt from idleness, not from an operator
+      const refused = await runCli(['terminate', String(bob.s.childPid), '--config', '/dev/null']);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /is not a mosh session/);
+      assert.ok(isAlive(bob.s.pid, bob.s.startTime));
+      const bad = await runCli(['terminate', 'abc', '--config', '/dev/null']);
+      assert.equal(bad.code, 2);
 
-    const res = await runCli(['terminate', String(bob.s.pid), '--reason', 'maintenance', '--config', '/dev/null']);
-    assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stdout, new RegExp(`^session ${bob.s.pid} \\(mw-test-bob ${bob.s.tty}\\) exited \\d+ ms after SIGTERM$`, 'm'));
-    const events = res.stderr.trim().split('\n').map((l) => JSON.parse(l) as LogEvent);
-    assert.deepEqual(events.map((e) => [e.event, e.reason]), [['session.terminate', 'manual'], ['session.end', 'manual']]);
-    await bob.c.waitForText('[mosh is exiting.]', 15_000);
-    assert.equal(isAlive(bob.s.pid, bob.s.startTime), false);
-  });
+      const res = await runCli(['terminate', String(bob.s.pid), '--reason', 'maintenance', '--config', '/dev/null']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(
+        res.stdout,
+        new RegExp(`^session ${bob.s.pid} \\(mw-test-bob ${bob.s.tty}\\) exited \\d+ ms after SIGTERM$`, 'm'),
+      );
+      const events = res.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as LogEvent);
+      assert.deepEqual(
+        events.map((e) => [e.event, e.reason]),
+        [
+          ['session.terminate', 'manual'],
+          ['session.end', 'manual'],
+        ],
+      );
+      await bob.c.waitForText('[mosh is exiting.]', 15_000);
+      assert.equal(isAlive(bob.s.pid, bob.s.startTime), false);
+    },
+  );
 
   test('terminate PID escalates to SIGKILL for a stopped session', { timeout: T }, async () => {
     const carol = await liveSession('mw-test-carol');

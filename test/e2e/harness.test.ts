@@ -42,12 +42,18 @@ describe('e2e harness on real mosh sessions', { skip }, () => {
   after(() => cleanupAll());
 
   test('sessions of two users start with distinct ptys and the right owners', { timeout: TEST_TIMEOUT }, async () => {
-    const [alice, bob] = await Promise.all([startSession('mw-test-alice'), startSession('mw-test-bob', { sshOrigin: '203.0.113.5' })]);
+    const [alice, bob] = await Promise.all([
+      startSession('mw-test-alice'),
+      startSession('mw-test-bob', { sshOrigin: '203.0.113.5' }),
+    ]);
 
     assert.notEqual(alice.port, bob.port);
     assert.notEqual(alice.tty, bob.tty);
     assert.notEqual(alice.pid, bob.pid);
-    for (const [s, user] of [[alice, 'mw-test-alice'], [bob, 'mw-test-bob']] as const) {
+    for (const [s, user] of [
+      [alice, 'mw-test-alice'],
+      [bob, 'mw-test-bob'],
+    ] as const) {
       assert.match(s.tty, /^pts\/\d+$/);
       assert.equal(s.ptyPath, `/dev/${s.tty}`);
       assert.match(s.key, /^[A-Za-z0-9/+]{22}$/);
@@ -82,14 +88,18 @@ describe('e2e harness on real mosh sessions', { skip }, () => {
       console.log(`# fact: attach to prompt took ${Date.now() - t0} ms`);
     });
 
-    test('the first attach bumps the pty atime (the child reads its start signal from the pty)', { timeout: TEST_TIMEOUT }, () => {
-      // mosh-server's forkpty child waits for the first client by reading a line from the pty, and that
-      // read is input as far as the kernel is concerned. Tests that need an idle session must set the
-      // atime back *after* attaching.
-      const idle = ageSeconds(fs.statSync(session.ptyPath).atimeMs);
-      assert.ok(idle < 10, `atime is ${idle} s old after the first attach`);
-      assert.ok(ageSeconds(fs.statSync(session.ptyPath).mtimeMs) < 10, 'the prompt was output: mtime is fresh');
-    });
+    test(
+      'the first attach bumps the pty atime (the child reads its start signal from the pty)',
+      { timeout: TEST_TIMEOUT },
+      () => {
+        // mosh-server's forkpty child waits for the first client by reading a line from the pty, and that
+        // read is input as far as the kernel is concerned. Tests that need an idle session must set the
+        // atime back *after* attaching.
+        const idle = ageSeconds(fs.statSync(session.ptyPath).atimeMs);
+        assert.ok(idle < 10, `atime is ${idle} s old after the first attach`);
+        assert.ok(ageSeconds(fs.statSync(session.ptyPath).mtimeMs) < 10, 'the prompt was output: mtime is fresh');
+      },
+    );
 
     test('a resize reaches the pty but does not touch its atime', { timeout: TEST_TIMEOUT }, async () => {
       setIdle(session.ptyPath, 3600);
@@ -115,18 +125,22 @@ describe('e2e harness on real mosh sessions', { skip }, () => {
       assert.ok(idle < 10, `atime is ${idle} s old after typing`);
     });
 
-    test('setIdle moves atime back and keeps mtime; setOutputIdle moves mtime and keeps atime', { timeout: TEST_TIMEOUT }, () => {
-      const original = fs.statSync(session.ptyPath);
-      setIdle(session.ptyPath, 600);
-      const afterIdle = fs.statSync(session.ptyPath);
-      assert.ok(Math.abs(ageSeconds(afterIdle.atimeMs) - 600) < 2, `atime age ${ageSeconds(afterIdle.atimeMs)}`);
-      assert.ok(Math.abs(afterIdle.mtimeMs - original.mtimeMs) < 0.01, 'mtime changed');
+    test(
+      'setIdle moves atime back and keeps mtime; setOutputIdle moves mtime and keeps atime',
+      { timeout: TEST_TIMEOUT },
+      () => {
+        const original = fs.statSync(session.ptyPath);
+        setIdle(session.ptyPath, 600);
+        const afterIdle = fs.statSync(session.ptyPath);
+        assert.ok(Math.abs(ageSeconds(afterIdle.atimeMs) - 600) < 2, `atime age ${ageSeconds(afterIdle.atimeMs)}`);
+        assert.ok(Math.abs(afterIdle.mtimeMs - original.mtimeMs) < 0.01, 'mtime changed');
 
-      setOutputIdle(session.ptyPath, 300);
-      const afterOutput = fs.statSync(session.ptyPath);
-      assert.ok(Math.abs(ageSeconds(afterOutput.mtimeMs) - 300) < 2, `mtime age ${ageSeconds(afterOutput.mtimeMs)}`);
-      assert.ok(Math.abs(afterOutput.atimeMs - afterIdle.atimeMs) < 0.01, 'atime changed');
-    });
+        setOutputIdle(session.ptyPath, 300);
+        const afterOutput = fs.statSync(session.ptyPath);
+        assert.ok(Math.abs(ageSeconds(afterOutput.mtimeMs) - 300) < 2, `mtime age ${ageSeconds(afterOutput.mtimeMs)}`);
+        assert.ok(Math.abs(afterOutput.atimeMs - afterIdle.atimeMs) < 0.01, 'atime changed');
+      },
+    );
 
     test('utmp lists the attached session as "127.0.0.1 via mosh [PID]"', { timeout: TEST_TIMEOUT }, async () => {
       let lines: string[] = [];
@@ -154,23 +168,33 @@ describe('e2e harness on real mosh sessions', { skip }, () => {
       assert.ok(exited, 'mosh-client did not exit');
       assert.ok(client.capture().includes('[mosh is exiting.]'));
       // A clean exit removes the utmp record.
-      assert.ok(await waitUntil(async () => (await whoLinesFor(session.pid)).length === 0, 10_000), 'utmp record left behind');
+      assert.ok(
+        await waitUntil(async () => (await whoLinesFor(session.pid)).length === 0, 10_000),
+        'utmp record left behind',
+      );
     });
   });
 
-  test('detach() kills only the client: the session stays; kill() ends it via the client', { timeout: TEST_TIMEOUT }, async () => {
-    const session = await startSession('mw-test-bob');
-    const first = await attachClient(session);
-    await first.detach();
-    assert.equal(isAlive(first.clientPid), false);
-    assert.ok(isAlive(session.pid, session.startTime), 'session died with its client');
+  test(
+    'detach() kills only the client: the session stays; kill() ends it via the client',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const session = await startSession('mw-test-bob');
+      const first = await attachClient(session);
+      await first.detach();
+      assert.equal(isAlive(first.clientPid), false);
+      assert.ok(isAlive(session.pid, session.startTime), 'session died with its client');
 
-    const second = await startSession('mw-test-alice');
-    const client = await attachClient(second);
-    await client.kill();
-    assert.ok(await waitForExit(second.pid, 15_000, second.startTime), 'killing the tmux server did not end the session');
-    assert.equal(isAlive(client.tmuxPid), false);
-  });
+      const second = await startSession('mw-test-alice');
+      const client = await attachClient(second);
+      await client.kill();
+      assert.ok(
+        await waitForExit(second.pid, 15_000, second.startTime),
+        'killing the tmux server did not end the session',
+      );
+      assert.equal(isAlive(client.tmuxPid), false);
+    },
+  );
 });
 
 /** "rows cols" of a pty, read with an ioctl (no read of input, so atime stays). */
@@ -241,9 +265,15 @@ describe('runCli and startDaemon (against a stand-in script)', () => {
     const from = daemon.events.length;
     const next = await daemon.waitForEvent((e) => e.event === 'tick', 5_000, from);
     assert.ok((next.n as number) > 3);
-    await assert.rejects(daemon.waitForEvent((e) => e.event === 'never', 300), /timed out after 300 ms[\s\S]*tick/);
+    await assert.rejects(
+      daemon.waitForEvent((e) => e.event === 'never', 300),
+      /timed out after 300 ms[\s\S]*tick/,
+    );
     assert.equal(await daemon.stop(), 3);
     assert.equal(daemon.events.at(-1)?.event, 'bye');
-    await assert.rejects(daemon.waitForEvent((e) => e.event === 'never', 5_000), /daemon exited \(3\)/);
+    await assert.rejects(
+      daemon.waitForEvent((e) => e.event === 'never', 5_000),
+      /daemon exited \(3\)/,
+    );
   });
 });

@@ -99,7 +99,9 @@ function run(file: string, args: readonly string[], opts: RunOptions = {}): Prom
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     const timer = setTimeout(() => {
       child.kill('SIGKILL'); // our own direct child, still unreaped, so the pid cannot have been reused
-      reject(new Error(`timed out after ${timeoutMs} ms: ${file} ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(`timed out after ${timeoutMs} ms: ${file} ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`),
+      );
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -370,7 +372,8 @@ const SAFE_WORD = /^[A-Za-z0-9_./:=@%+-]+$/;
 
 function launchCommand(port: number, origin: string, command: string[] | undefined): string {
   for (const word of command ?? []) {
-    if (!SAFE_WORD.test(word)) throw new Error(`startSession: unsupported characters in command word ${JSON.stringify(word)}`);
+    if (!SAFE_WORD.test(word))
+      throw new Error(`startSession: unsupported characters in command word ${JSON.stringify(word)}`);
   }
   const tail = command?.length ? ` -- ${command.join(' ')}` : '';
   // mosh-server refuses to start without a UTF-8 locale.
@@ -533,7 +536,12 @@ function tmuxEnv(): NodeJS.ProcessEnv {
 }
 
 function tmuxSync(socket: string, args: readonly string[]): string {
-  return execFileSync('tmux', tmuxArgs(socket, args), { encoding: 'utf8', env: tmuxEnv(), timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('tmux', tmuxArgs(socket, args), {
+    encoding: 'utf8',
+    env: tmuxEnv(),
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 const DEFAULT_PROMPT = /[$#]\s*$/m;
@@ -550,16 +558,39 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
   const created = await run(
     'tmux',
     tmuxArgs(socket, [
-      'start-server', ';',
-      'set-option', '-g', 'remain-on-exit', 'on', ';',
-      'new-session', '-d', '-x', String(opts.cols ?? 100), '-y', String(opts.rows ?? 30), '-s', target,
-      'env', `MOSH_KEY=${session.key}`, 'LANG=C.UTF-8', 'mosh-client', '127.0.0.1', String(session.port),
+      'start-server',
+      ';',
+      'set-option',
+      '-g',
+      'remain-on-exit',
+      'on',
+      ';',
+      'new-session',
+      '-d',
+      '-x',
+      String(opts.cols ?? 100),
+      '-y',
+      String(opts.rows ?? 30),
+      '-s',
+      target,
+      'env',
+      `MOSH_KEY=${session.key}`,
+      'LANG=C.UTF-8',
+      'mosh-client',
+      '127.0.0.1',
+      String(session.port),
     ]),
     { env: tmuxEnv(), timeoutMs: 15_000 },
   );
   if (created.code !== 0) throw new Error(`tmux new-session failed (${created.code}): ${created.stderr}`);
 
-  const [pids = '', socketPath] = tmuxSync(socket, ['display-message', '-p', '-t', target, '#{pid} #{pane_pid}\n#{socket_path}']).split('\n');
+  const [pids = '', socketPath] = tmuxSync(socket, [
+    'display-message',
+    '-p',
+    '-t',
+    target,
+    '#{pid} #{pane_pid}\n#{socket_path}',
+  ]).split('\n');
   tracked.socketPath = socketPath;
   const [serverPid, panePid] = pids.trim().split(' ').map(Number);
   if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
@@ -567,7 +598,8 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
   if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
   // `env` execs mosh-client, so the pane pid is the client; look one level down just in case.
   let clientPid = panePid;
-  if (readComm(panePid) !== 'mosh-client') clientPid = childrenOf(panePid).find((p) => readComm(p) === 'mosh-client') ?? panePid;
+  if (readComm(panePid) !== 'mosh-client')
+    clientPid = childrenOf(panePid).find((p) => readComm(p) === 'mosh-client') ?? panePid;
   const clientStart = startTimeOf(clientPid);
   if (clientStart) tracked.client = { pid: clientPid, startTime: clientStart };
 
@@ -599,7 +631,8 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
         last = capture();
         return matches(last) ? last : undefined;
       }, timeoutMs);
-      if (found === undefined) throw new Error(`waitForText(${String(re)}) timed out after ${timeoutMs} ms; screen:\n${last}`);
+      if (found === undefined)
+        throw new Error(`waitForText(${String(re)}) timed out after ${timeoutMs} ms; screen:\n${last}`);
       return found;
     },
     clientExited,
@@ -610,7 +643,8 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
       }
     },
     suspend(): void {
-      if (!tracked.client || !isAlive(tracked.client.pid, tracked.client.startTime)) throw new Error(`mosh-client ${clientPid} is not running`);
+      if (!tracked.client || !isAlive(tracked.client.pid, tracked.client.startTime))
+        throw new Error(`mosh-client ${clientPid} is not running`);
       freeze(tracked.client.pid, socket);
     },
     resume(): void {
@@ -645,7 +679,8 @@ function freezerDir(socket: string): string {
 }
 
 function freeze(pid: number, socket: string): void {
-  if (!fs.existsSync(path.join(FREEZER, 'tasks'))) throw new Error(`no cgroup v1 freezer at ${FREEZER}: cannot freeze a client`);
+  if (!fs.existsSync(path.join(FREEZER, 'tasks')))
+    throw new Error(`no cgroup v1 freezer at ${FREEZER}: cannot freeze a client`);
   const dir = freezerDir(socket);
   fs.mkdirSync(dir, { recursive: true });
   startedFreezers.add(socket);
@@ -688,10 +723,12 @@ async function killTmux(socket: string): Promise<void> {
   // The client got SIGHUP and is now telling its server to shut down: give it time to finish (measured
   // ~0.1 s), then end whatever outlived kill-server (identity-checked).
   for (const proc of [tracked?.client, tracked?.server]) {
-    if (proc && !(await waitForExit(proc.pid, 5_000, proc.startTime))) signalIfSame(proc.pid, proc.startTime, 'SIGKILL');
+    if (proc && !(await waitForExit(proc.pid, 5_000, proc.startTime)))
+      signalIfSame(proc.pid, proc.startTime, 'SIGKILL');
   }
   // tmux 3.3a leaves its socket file behind after kill-server.
-  if (tracked?.socketPath && path.basename(tracked.socketPath) === socket) fs.rmSync(tracked.socketPath, { force: true });
+  if (tracked?.socketPath && path.basename(tracked.socketPath) === socket)
+    fs.rmSync(tracked.socketPath, { force: true });
 }
 
 /** A session with a client attached, as a user would have it (origin: the ssh origin to record). */
@@ -886,7 +923,9 @@ export async function startDaemon(configYaml: string, opts: DaemonOptions = {}):
         return exitedEarly ? null : undefined;
       }, timeoutMs);
       if (found) return found;
-      const why = exitedEarly ? `the daemon exited (${exitInfo?.code ?? exitInfo?.signal})` : `timed out after ${timeoutMs} ms`;
+      const why = exitedEarly
+        ? `the daemon exited (${exitInfo?.code ?? exitInfo?.signal})`
+        : `timed out after ${timeoutMs} ms`;
       throw new Error(`waitForEvent: ${why}; ${recent()}`);
     },
     async stop(timeoutMs = 15_000): Promise<number | null> {
@@ -921,7 +960,9 @@ export async function cleanupAll(): Promise<void> {
     [...startedDaemons].map(async (child) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve())));
+      await new Promise<void>((resolve) =>
+        child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()),
+      );
       clearTimeout(timer);
     }),
   );
@@ -943,7 +984,8 @@ export async function cleanupAll(): Promise<void> {
   // The pty hangup ends the child; one that somehow survives was still started by us.
   for (const s of sessions) {
     if (s.child && signalIfSame(s.child.pid, s.child.startTime, 'SIGTERM')) {
-      if (!(await waitForExit(s.child.pid, 3_000, s.child.startTime))) signalIfSame(s.child.pid, s.child.startTime, 'SIGKILL');
+      if (!(await waitForExit(s.child.pid, 3_000, s.child.startTime)))
+        signalIfSame(s.child.pid, s.child.startTime, 'SIGKILL');
     }
   }
   startedSessions.clear();

@@ -6,8 +6,20 @@ import type { Session } from '../../../src/core/types.js';
 
 function session(pid: number): Session {
   return {
-    pid, startTicks: pid * 10, uid: 1001, user: 'mw-alice', groups: ['mw-alice'], tty: `pts/${pid}`, startedAt: 0,
-    from: null, client: null, state: 'detached', stateSince: 0, port: null, lastInputAt: 0, lastOutputAt: 0,
+    pid,
+    startTicks: pid * 10,
+    uid: 1001,
+    user: 'mw-alice',
+    groups: ['mw-alice'],
+    tty: `pts/${pid}`,
+    startedAt: 0,
+    from: null,
+    client: null,
+    state: 'detached',
+    stateSince: 0,
+    port: null,
+    lastInputAt: 0,
+    lastOutputAt: 0,
   };
 }
 
@@ -17,7 +29,10 @@ function world(dryRun = false) {
   const alive = new Set([1, 2, 4]);
   const lines: Record<string, unknown>[] = [];
   const deps: ActDeps = {
-    log: pino({ base: undefined, level: 'debug' }, { write: (l: string) => void (lines.push(JSON.parse(l)), calls.push(`log ${lines.at(-1)!.event}`)) }),
+    log: pino(
+      { base: undefined, level: 'debug' },
+      { write: (l: string) => void (lines.push(JSON.parse(l)), calls.push(`log ${lines.at(-1)!.event}`)) },
+    ),
     dryRun,
     now: () => 1000,
     sleep: async () => {},
@@ -31,24 +46,56 @@ function world(dryRun = false) {
   return { deps, calls, lines };
 }
 
-const batch = [1, 2, 3, 4].map((pid) => ({ session: session(pid), request: { reason: 'revoked' as const, graceMs: 1000, countOutput: false, detail: 'offboarding' } }));
+const batch = [1, 2, 3, 4].map((pid) => ({
+  session: session(pid),
+  request: { reason: 'revoked' as const, graceMs: 1000, countOutput: false, detail: 'offboarding' },
+}));
 
 test('endMany: every identity check, then the closing lines, then every SIGTERM back to back', async () => {
   const w = world();
   const outcomes = await Promise.all(endMany(batch, 1000, w.deps));
-  assert.deepEqual(w.calls.slice(0, 10), ['check 1', 'check 2', 'check 3', 'check 4', 'write pts/1', 'write pts/2', 'write pts/4', 'SIGTERM 1', 'SIGTERM 2', 'SIGTERM 4']);
+  assert.deepEqual(w.calls.slice(0, 10), [
+    'check 1',
+    'check 2',
+    'check 3',
+    'check 4',
+    'write pts/1',
+    'write pts/2',
+    'write pts/4',
+    'SIGTERM 1',
+    'SIGTERM 2',
+    'SIGTERM 4',
+  ]);
   assert.ok(!w.calls.includes('SIGTERM 3'), 'a session whose identity changed is never signalled');
   assert.ok(!w.calls.includes('write pts/3'), 'nothing is written to the pty of a session that is gone');
-  assert.ok(w.calls.indexOf('log session.terminate') > w.calls.indexOf('SIGTERM 4'), 'no log line between the checks and the last SIGTERM');
-  assert.deepEqual(outcomes.map((o) => o?.result), ['exited', 'exited', 'gone', 'exited']);
-  assert.deepEqual(w.lines.filter((l) => l.event === 'session.terminate').map((l) => l.pid), [1, 2, 3, 4]);
-  assert.deepEqual(w.lines.filter((l) => l.event === 'session.signal').map((l) => l.pid), [1, 2, 4]);
+  assert.ok(
+    w.calls.indexOf('log session.terminate') > w.calls.indexOf('SIGTERM 4'),
+    'no log line between the checks and the last SIGTERM',
+  );
+  assert.deepEqual(
+    outcomes.map((o) => o?.result),
+    ['exited', 'exited', 'gone', 'exited'],
+  );
+  assert.deepEqual(
+    w.lines.filter((l) => l.event === 'session.terminate').map((l) => l.pid),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    w.lines.filter((l) => l.event === 'session.signal').map((l) => l.pid),
+    [1, 2, 4],
+  );
 });
 
 test('endMany in dry run: terminate lines only', async () => {
   const w = world(true);
   const outcomes = await Promise.all(endMany(batch, 1000, w.deps));
-  assert.deepEqual(w.calls.filter((c) => !c.startsWith('log ')), []);
+  assert.deepEqual(
+    w.calls.filter((c) => !c.startsWith('log ')),
+    [],
+  );
   assert.deepEqual(outcomes, [null, null, null, null]);
-  assert.deepEqual(w.lines.map((l) => [l.event, l.dry_run]), batch.map(() => ['session.terminate', true]));
+  assert.deepEqual(
+    w.lines.map((l) => [l.event, l.dry_run]),
+    batch.map(() => ['session.terminate', true]),
+  );
 });

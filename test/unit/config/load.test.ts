@@ -54,11 +54,7 @@ function brief(e: ConfigError): Where {
 /** Exactly one error, at exactly this spot; returns it so its message can be checked. */
 function oneError(text: string, expected: Omit<Where, 'value'> & { value?: string | null }): ConfigError {
   const errors = errorsOf(text);
-  assert.deepEqual(
-    errors.map(brief),
-    [{ value: null, ...expected }],
-    errors.map(formatConfigError).join('\n'),
-  );
+  assert.deepEqual(errors.map(brief), [{ value: null, ...expected }], errors.map(formatConfigError).join('\n'));
   assert.equal(errors[0]?.file, FILE);
   return errors[0] as ConfigError;
 }
@@ -222,7 +218,9 @@ describe('parseConfig: every key', () => {
 });
 
 describe('parseConfig: the policy is deep-frozen', () => {
-  const p = policyOf('rules:\n  - users: [a]\n    idle_timeout: 5m\nschedules:\n  - cron: "0 3 * * *"\n    terminate: all\n');
+  const p = policyOf(
+    'rules:\n  - users: [a]\n    idle_timeout: 5m\nschedules:\n  - cron: "0 3 * * *"\n    terminate: all\n',
+  );
 
   it('refuses changes at every level', () => {
     const anyP = p as unknown as Record<string, any>;
@@ -310,7 +308,12 @@ describe('parseConfig: errors, each with its exact position', () => {
   });
 
   it('DUPLICATE_KEY inside a rule gets the full path', () => {
-    oneError('rules:\n  - users: [a]\n    users: [b]\n', { code: 'DUPLICATE_KEY', line: 3, col: 5, key: 'rules[0].users' });
+    oneError('rules:\n  - users: [a]\n    users: [b]\n', {
+      code: 'DUPLICATE_KEY',
+      line: 3,
+      col: 5,
+      key: 'rules[0].users',
+    });
   });
 
   it('UNKNOWN_KEY at the top, with a suggestion', () => {
@@ -405,7 +408,13 @@ describe('parseConfig: errors, each with its exact position', () => {
   });
 
   it('BAD_TYPE: rules written as a map', () => {
-    const e = oneError('rules:\n  users: [a]\n', { code: 'BAD_TYPE', line: 2, col: 3, key: 'rules', value: 'users: [a]' });
+    const e = oneError('rules:\n  users: [a]\n', {
+      code: 'BAD_TYPE',
+      line: 2,
+      col: 3,
+      key: 'rules',
+      value: 'users: [a]',
+    });
     assert.match(e.message, /list of rules/);
   });
 
@@ -481,7 +490,13 @@ describe('parseConfig: errors, each with its exact position', () => {
   });
 
   it('BAD_DURATION: scan_interval cannot be off', () => {
-    const e = oneError('scan_interval: off\n', { code: 'BAD_DURATION', line: 1, col: 16, key: 'scan_interval', value: 'off' });
+    const e = oneError('scan_interval: off\n', {
+      code: 'BAD_DURATION',
+      line: 1,
+      col: 16,
+      key: 'scan_interval',
+      value: 'off',
+    });
     assert.match(e.message, /cannot be off/);
   });
 
@@ -505,7 +520,13 @@ describe('parseConfig: errors, each with its exact position', () => {
   });
 
   it('BAD_VALUE: an unknown log level', () => {
-    const e = oneError('log:\n  level: verbose\n', { code: 'BAD_VALUE', line: 2, col: 10, key: 'log.level', value: 'verbose' });
+    const e = oneError('log:\n  level: verbose\n', {
+      code: 'BAD_VALUE',
+      line: 2,
+      col: 10,
+      key: 'log.level',
+      value: 'verbose',
+    });
     assert.match(e.message, /trace, debug, info, warn, error, fatal/);
   });
 
@@ -565,7 +586,7 @@ describe('parseConfig: errors, each with its exact position', () => {
     ]);
   });
 
-  it('BAD_CRON: out-of-range field, with node-cron\'s reason', () => {
+  it("BAD_CRON: out-of-range field, with node-cron's reason", () => {
     const e = oneError('schedules:\n  - cron: "61 * * * *"\n    terminate: all\n', {
       code: 'BAD_CRON',
       line: 2,
@@ -605,7 +626,10 @@ describe('parseConfig: errors, each with its exact position', () => {
     assert.deepEqual(r.errors.map(brief), [{ code: 'READ_FAILED', line: 0, col: 0, key: '', value: null }]);
     assert.equal(r.errors[0]?.file, path);
     assert.match(r.errors[0]?.message ?? '', /ENOENT/);
-    assert.match(formatConfigError(r.errors[0] as ConfigError), /^\/nonexistent-moshwarden-dir\/config\.yaml: cannot read the config: ENOENT/);
+    assert.match(
+      formatConfigError(r.errors[0] as ConfigError),
+      /^\/nonexistent-moshwarden-dir\/config\.yaml: cannot read the config: ENOENT/,
+    );
   });
 
   it('READ_FAILED: a directory', async () => {
@@ -666,10 +690,22 @@ describe('formatConfigError', () => {
   });
 
   it('leaves out what does not apply', () => {
-    assert.equal(formatConfigError({ ...base, value: null }), '/etc/moshwarden/config.yaml:4:17: defaults.idle_timeout: a number is not a duration; add a unit, like 30s or 30m');
-    assert.equal(formatConfigError({ ...base, key: '', value: null, message: 'm' }), '/etc/moshwarden/config.yaml:4:17: m');
-    assert.equal(formatConfigError({ ...base, line: 0, col: 0, key: '', value: null, message: 'm' }), '/etc/moshwarden/config.yaml: m');
-    assert.equal(formatConfigError({ ...base, col: 0, message: 'm' }), '/etc/moshwarden/config.yaml:4: defaults.idle_timeout: m (got 30)');
+    assert.equal(
+      formatConfigError({ ...base, value: null }),
+      '/etc/moshwarden/config.yaml:4:17: defaults.idle_timeout: a number is not a duration; add a unit, like 30s or 30m',
+    );
+    assert.equal(
+      formatConfigError({ ...base, key: '', value: null, message: 'm' }),
+      '/etc/moshwarden/config.yaml:4:17: m',
+    );
+    assert.equal(
+      formatConfigError({ ...base, line: 0, col: 0, key: '', value: null, message: 'm' }),
+      '/etc/moshwarden/config.yaml: m',
+    );
+    assert.equal(
+      formatConfigError({ ...base, col: 0, message: 'm' }),
+      '/etc/moshwarden/config.yaml:4: defaults.idle_timeout: m (got 30)',
+    );
   });
 
   it('formats a real error from the parser', () => {
@@ -732,7 +768,14 @@ describe('config.example.yaml', () => {
       .replace(/^( +)# ((?:audit_file|textfile): .*)$/gm, '$1$2');
     const p = policyOf(text);
     assert.deepEqual(p.schedules, [
-      { index: 0, cron: '0 3 * * *', timezone: 'Europe/Berlin', terminate: 'detached', users: [], groups: ['contractors'] },
+      {
+        index: 0,
+        cron: '0 3 * * *',
+        timezone: 'Europe/Berlin',
+        terminate: 'detached',
+        users: [],
+        groups: ['contractors'],
+      },
     ]);
     assert.equal(p.log.auditFile, '/var/log/moshwarden/audit.log');
     assert.equal(p.metrics.textfile, '/var/lib/prometheus/node-exporter/moshwarden.prom');

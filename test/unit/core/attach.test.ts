@@ -5,8 +5,16 @@ import { HOLD_MS, settleState } from '../../../src/core/attach.js';
 const T = 1_800_000_000_000;
 
 test('a first sighting is taken as utmp says, detached included (a daemon restart keeps the flip time)', () => {
-  assert.deepEqual(settleState(null, { state: 'detached', stateSince: T - 600_000 }, T, T), { state: 'detached', stateSince: T - 600_000, recheckAt: null });
-  assert.deepEqual(settleState(null, { state: 'waiting', stateSince: T }, T, T), { state: 'waiting', stateSince: T, recheckAt: null });
+  assert.deepEqual(settleState(null, { state: 'detached', stateSince: T - 600_000 }, T, T), {
+    state: 'detached',
+    stateSince: T - 600_000,
+    recheckAt: null,
+  });
+  assert.deepEqual(settleState(null, { state: 'waiting', stateSince: T }, T, T), {
+    state: 'waiting',
+    stateSince: T,
+    recheckAt: null,
+  });
 });
 
 test('attached → detached is held until utmp has said detached for the hold, then dated from the flip', () => {
@@ -31,7 +39,11 @@ test('the reconnect flap attached → detached → attached never shows as detac
 
 test('without a flip time the hold counts from the first scan that saw it', () => {
   assert.equal(settleState('attached', { state: 'detached', stateSince: null }, T + 2_000, T).state, 'attached');
-  assert.deepEqual(settleState('attached', { state: 'detached', stateSince: null }, T + HOLD_MS, T), { state: 'detached', stateSince: T, recheckAt: null });
+  assert.deepEqual(settleState('attached', { state: 'detached', stateSince: null }, T + HOLD_MS, T), {
+    state: 'detached',
+    stateSince: T,
+    recheckAt: null,
+  });
 });
 
 test('utmp being rewritten (no record for a moment, then detached) is held like a detach, dated from the flip', () => {
@@ -39,14 +51,30 @@ test('utmp being rewritten (no record for a moment, then detached) is held like 
   const first = settleState('attached', { state: 'unknown', stateSince: null }, T, T);
   assert.deepEqual(first, { state: 'attached', stateSince: null, recheckAt: T + HOLD_MS });
   assert.equal(settleState('attached', { state: 'detached', stateSince: T }, T + 1, T + 1).state, 'attached');
-  assert.deepEqual(settleState('attached', { state: 'detached', stateSince: T }, T + HOLD_MS, T + 1), { state: 'detached', stateSince: T, recheckAt: null });
+  assert.deepEqual(settleState('attached', { state: 'detached', stateSince: T }, T + HOLD_MS, T + 1), {
+    state: 'detached',
+    stateSince: T,
+    recheckAt: null,
+  });
   // A detached session whose record vanishes for a moment stays detached (its clock keeps running).
   assert.equal(settleState('detached', { state: 'unknown', stateSince: null }, T + 1_000, T).state, 'detached');
-  assert.equal(settleState('detached', { state: 'unknown', stateSince: null }, T + HOLD_MS, T).state, 'unknown', 'a record gone for good is believed');
+  assert.equal(
+    settleState('detached', { state: 'unknown', stateSince: null }, T + HOLD_MS, T).state,
+    'unknown',
+    'a record gone for good is believed',
+  );
 });
 
 test('attach, and changes out of waiting or unknown, are taken at once', () => {
-  assert.deepEqual(settleState('detached', { state: 'attached', stateSince: T }, T, T), { state: 'attached', stateSince: T, recheckAt: null });
-  assert.deepEqual(settleState('waiting', { state: 'attached', stateSince: T }, T, T), { state: 'attached', stateSince: T, recheckAt: null });
+  assert.deepEqual(settleState('detached', { state: 'attached', stateSince: T }, T, T), {
+    state: 'attached',
+    stateSince: T,
+    recheckAt: null,
+  });
+  assert.deepEqual(settleState('waiting', { state: 'attached', stateSince: T }, T, T), {
+    state: 'attached',
+    stateSince: T,
+    recheckAt: null,
+  });
   assert.equal(settleState('unknown', { state: 'detached', stateSince: T }, T, T).state, 'detached');
 });

@@ -31,7 +31,18 @@ test('IPv6 ranges and IPv4-mapped clients', () => {
 });
 
 test('refuses what would be ambiguous or wider than written', () => {
-  for (const bad of ['10.0.0.5/8', '1.2.3', '1.2.3.4/33', '01.2.3.4', '1.2.3.256', '2001:db8::/129', 'host', '', '1::2::3', '2001:db8::1/64']) {
+  for (const bad of [
+    '10.0.0.5/8',
+    '1.2.3',
+    '1.2.3.4/33',
+    '01.2.3.4',
+    '1.2.3.256',
+    '2001:db8::/129',
+    'host',
+    '',
+    '1::2::3',
+    '2001:db8::1/64',
+  ]) {
     assert.ok('error' in parseCidr(bad), bad);
   }
 });

@@ -62,22 +62,113 @@ function revocation(target: Revocation['target'], extra: Partial<Revocation> = {
 }
 
 describe('decide: idle', () => {
-  const cases: { name: string; s: Partial<Session>; now: number; memory?: SessionMemory; p?: Partial<Limits>; want: ReturnType<typeof pick> }[] = [
-    { name: 'fresh input: keep, next check at the warning time', s: {}, now: at(1), want: { action: 'keep', reason: 'ok', at: at(28), rule: null } },
-    { name: 'just before the warning time: keep', s: {}, now: at(28) - 1, want: { action: 'keep', reason: 'ok', at: at(28), rule: null } },
-    { name: 'at the warning time: warn, ends at the deadline', s: {}, now: at(28), want: { action: 'warn', reason: 'idle', at: at(30), rule: null } },
-    { name: 'warned: keep until the deadline, reason idle', s: {}, now: at(29), memory: warned('idle', 28, T0), want: { action: 'keep', reason: 'idle', at: at(30), rule: null } },
-    { name: 'warned and past the deadline: terminate', s: {}, now: at(30), memory: warned('idle', 28, T0), want: { action: 'terminate', reason: 'idle', at: at(30), rule: null } },
-    { name: 'found long past the deadline, not warned: warn now, end warn_before later', s: {}, now: at(90), want: { action: 'warn', reason: 'idle', at: at(92), rule: null } },
-    { name: 'warned late (found past the deadline): no kill before the full warn_before', s: {}, now: at(91), memory: warned('idle', 90, T0), want: { action: 'keep', reason: 'idle', at: at(92), rule: null } },
-    { name: 'warned late: terminate once warn_before has passed', s: {}, now: at(92), memory: warned('idle', 90, T0), want: { action: 'terminate', reason: 'idle', at: at(92), rule: null } },
-    { name: 'typed after the warning: the warning is void, keep', s: { lastInputAt: at(29) }, now: at(30), memory: warned('idle', 28, T0), want: { action: 'keep', reason: 'ok', at: at(57), rule: null } },
-    { name: 'warn_before off: keep until the deadline', s: {}, now: at(29), p: { warnBeforeMs: null }, want: { action: 'keep', reason: 'ok', at: at(30), rule: null } },
-    { name: 'warn_before off: terminate at the deadline without a warning', s: {}, now: at(30), p: { warnBeforeMs: null }, want: { action: 'terminate', reason: 'idle', at: at(30), rule: null } },
-    { name: 'idle_timeout off: keep forever', s: {}, now: at(10_000), p: { idleTimeoutMs: null }, want: { action: 'keep', reason: 'ok', at: null, rule: null } },
-    { name: 'unknown idle time (pty unreadable): never kills', s: { lastInputAt: null, lastOutputAt: null }, now: at(10_000), want: { action: 'keep', reason: 'ok', at: null, rule: null } },
-    { name: 'output does not count by default', s: { lastOutputAt: at(29) }, now: at(28), want: { action: 'warn', reason: 'idle', at: at(30), rule: null } },
-    { name: 'count_output: recent output keeps it', s: { lastOutputAt: at(20) }, now: at(28), p: { countOutput: true }, want: { action: 'keep', reason: 'ok', at: at(48), rule: null } },
+  const cases: {
+    name: string;
+    s: Partial<Session>;
+    now: number;
+    memory?: SessionMemory;
+    p?: Partial<Limits>;
+    want: ReturnType<typeof pick>;
+  }[] = [
+    {
+      name: 'fresh input: keep, next check at the warning time',
+      s: {},
+      now: at(1),
+      want: { action: 'keep', reason: 'ok', at: at(28), rule: null },
+    },
+    {
+      name: 'just before the warning time: keep',
+      s: {},
+      now: at(28) - 1,
+      want: { action: 'keep', reason: 'ok', at: at(28), rule: null },
+    },
+    {
+      name: 'at the warning time: warn, ends at the deadline',
+      s: {},
+      now: at(28),
+      want: { action: 'warn', reason: 'idle', at: at(30), rule: null },
+    },
+    {
+      name: 'warned: keep until the deadline, reason idle',
+      s: {},
+      now: at(29),
+      memory: warned('idle', 28, T0),
+      want: { action: 'keep', reason: 'idle', at: at(30), rule: null },
+    },
+    {
+      name: 'warned and past the deadline: terminate',
+      s: {},
+      now: at(30),
+      memory: warned('idle', 28, T0),
+      want: { action: 'terminate', reason: 'idle', at: at(30), rule: null },
+    },
+    {
+      name: 'found long past the deadline, not warned: warn now, end warn_before later',
+      s: {},
+      now: at(90),
+      want: { action: 'warn', reason: 'idle', at: at(92), rule: null },
+    },
+    {
+      name: 'warned late (found past the deadline): no kill before the full warn_before',
+      s: {},
+      now: at(91),
+      memory: warned('idle', 90, T0),
+      want: { action: 'keep', reason: 'idle', at: at(92), rule: null },
+    },
+    {
+      name: 'warned late: terminate once warn_before has passed',
+      s: {},
+      now: at(92),
+      memory: warned('idle', 90, T0),
+      want: { action: 'terminate', reason: 'idle', at: at(92), rule: null },
+    },
+    {
+      name: 'typed after the warning: the warning is void, keep',
+      s: { lastInputAt: at(29) },
+      now: at(30),
+      memory: warned('idle', 28, T0),
+      want: { action: 'keep', reason: 'ok', at: at(57), rule: null },
+    },
+    {
+      name: 'warn_before off: keep until the deadline',
+      s: {},
+      now: at(29),
+      p: { warnBeforeMs: null },
+      want: { action: 'keep', reason: 'ok', at: at(30), rule: null },
+    },
+    {
+      name: 'warn_before off: terminate at the deadline without a warning',
+      s: {},
+      now: at(30),
+      p: { warnBeforeMs: null },
+      want: { action: 'terminate', reason: 'idle', at: at(30), rule: null },
+    },
+    {
+      name: 'idle_timeout off: keep forever',
+      s: {},
+      now: at(10_000),
+      p: { idleTimeoutMs: null },
+      want: { action: 'keep', reason: 'ok', at: null, rule: null },
+    },
+    {
+      name: 'unknown idle time (pty unreadable): never kills',
+      s: { lastInputAt: null, lastOutputAt: null },
+      now: at(10_000),
+      want: { action: 'keep', reason: 'ok', at: null, rule: null },
+    },
+    {
+      name: 'output does not count by default',
+      s: { lastOutputAt: at(29) },
+      now: at(28),
+      want: { action: 'warn', reason: 'idle', at: at(30), rule: null },
+    },
+    {
+      name: 'count_output: recent output keeps it',
+      s: { lastOutputAt: at(20) },
+      now: at(28),
+      p: { countOutput: true },
+      want: { action: 'keep', reason: 'ok', at: at(48), rule: null },
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -100,7 +191,12 @@ describe('decide: precedence revoked > exempt > rule > defaults', () => {
   const p = policy({}, rules);
 
   test('defaults apply when no rule matches', () => {
-    assert.deepEqual(pick(decide(session({ user: 'mw-bob', groups: ['mw-bob'] }), p, [], at(28))), { action: 'warn', reason: 'idle', at: at(30), rule: null });
+    assert.deepEqual(pick(decide(session({ user: 'mw-bob', groups: ['mw-bob'] }), p, [], at(28))), {
+      action: 'warn',
+      reason: 'idle',
+      at: at(30),
+      rule: null,
+    });
   });
   test('a rule listing the user overrides the defaults', () => {
     assert.deepEqual(pick(decide(session(), p, [], at(28))), { action: 'keep', reason: 'ok', at: at(58), rule: 2 });
@@ -110,10 +206,20 @@ describe('decide: precedence revoked > exempt > rule > defaults', () => {
     assert.deepEqual(pick(v), { action: 'warn', reason: 'idle', at: at(10), rule: 1 });
   });
   test('exempt by user: kept however idle', () => {
-    assert.deepEqual(pick(decide(session({ user: 'deploy', groups: [] }), p, [], at(10_000))), { action: 'keep', reason: 'exempt', at: null, rule: 0 });
+    assert.deepEqual(pick(decide(session({ user: 'deploy', groups: [] }), p, [], at(10_000))), {
+      action: 'keep',
+      reason: 'exempt',
+      at: null,
+      rule: 0,
+    });
   });
   test('exempt by group', () => {
-    assert.deepEqual(pick(decide(session({ groups: ['breakglass'] }), p, [], at(10_000))), { action: 'keep', reason: 'exempt', at: null, rule: 0 });
+    assert.deepEqual(pick(decide(session({ groups: ['breakglass'] }), p, [], at(10_000))), {
+      action: 'keep',
+      reason: 'exempt',
+      at: null,
+      rule: 0,
+    });
   });
   test('revocation beats exemption', () => {
     const r = revocation({ kind: 'user', name: 'deploy' }, { reason: 'offboarding' });
@@ -122,13 +228,28 @@ describe('decide: precedence revoked > exempt > rule > defaults', () => {
     assert.equal(v.revocation, r);
   });
   test('unresolved user name with a user rule first: keep (fail safe), not the defaults', () => {
-    assert.deepEqual(pick(decide(session({ user: null }), p, [], at(10_000))), { action: 'keep', reason: 'ok', at: null, rule: 0 });
+    assert.deepEqual(pick(decide(session({ user: null }), p, [], at(10_000))), {
+      action: 'keep',
+      reason: 'ok',
+      at: null,
+      rule: 0,
+    });
   });
   test('unresolved groups with a group rule first: keep (fail safe)', () => {
-    assert.deepEqual(pick(decide(session({ user: 'mw-bob', groups: null }), p, [], at(10_000))), { action: 'keep', reason: 'ok', at: null, rule: 0 });
+    assert.deepEqual(pick(decide(session({ user: 'mw-bob', groups: null }), p, [], at(10_000))), {
+      action: 'keep',
+      reason: 'ok',
+      at: null,
+      rule: 0,
+    });
   });
   test('unresolved names with no rules: the defaults apply', () => {
-    assert.deepEqual(pick(decide(session({ user: null, groups: null }), policy(), [], at(28))), { action: 'warn', reason: 'idle', at: at(30), rule: null });
+    assert.deepEqual(pick(decide(session({ user: null, groups: null }), policy(), [], at(28))), {
+      action: 'warn',
+      reason: 'idle',
+      at: at(30),
+      rule: null,
+    });
   });
 });
 
@@ -142,11 +263,31 @@ describe('decide: revocations', () => {
     { name: 'another uid', r: revocation({ kind: 'uid', uid: 1002 }), hit: false },
     { name: 'group', r: revocation({ kind: 'group', name: 'staff' }), hit: true },
     { name: 'another group', r: revocation({ kind: 'group', name: 'wheel' }), hit: false },
-    { name: 'from: client address', r: revocation({ kind: 'from', cidr: cidr('198.51.100.8/30'), text: '198.51.100.8/30' }), hit: true },
-    { name: 'from: ssh origin', r: revocation({ kind: 'from', cidr: cidr('198.51.100.7'), text: '198.51.100.7' }), hit: true },
-    { name: 'from: elsewhere', r: revocation({ kind: 'from', cidr: cidr('203.0.113.0/24'), text: '203.0.113.0/24' }), hit: false },
-    { name: 'lapsed (until in the past)', r: revocation({ kind: 'user', name: 'mw-alice' }, { until: at(1) }), hit: false },
-    { name: 'until exactly now has lapsed', r: revocation({ kind: 'user', name: 'mw-alice' }, { until: at(5) }), hit: false },
+    {
+      name: 'from: client address',
+      r: revocation({ kind: 'from', cidr: cidr('198.51.100.8/30'), text: '198.51.100.8/30' }),
+      hit: true,
+    },
+    {
+      name: 'from: ssh origin',
+      r: revocation({ kind: 'from', cidr: cidr('198.51.100.7'), text: '198.51.100.7' }),
+      hit: true,
+    },
+    {
+      name: 'from: elsewhere',
+      r: revocation({ kind: 'from', cidr: cidr('203.0.113.0/24'), text: '203.0.113.0/24' }),
+      hit: false,
+    },
+    {
+      name: 'lapsed (until in the past)',
+      r: revocation({ kind: 'user', name: 'mw-alice' }, { until: at(1) }),
+      hit: false,
+    },
+    {
+      name: 'until exactly now has lapsed',
+      r: revocation({ kind: 'user', name: 'mw-alice' }, { until: at(5) }),
+      hit: false,
+    },
     { name: 'until in the future', r: revocation({ kind: 'user', name: 'mw-alice' }, { until: at(6) }), hit: true },
   ];
   for (const c of cases) {
@@ -164,18 +305,36 @@ describe('decide: revocations', () => {
 describe('decide: max_age and detached', () => {
   test('max_age warns first, then terminates', () => {
     const p = policy({ idleTimeoutMs: null, maxAgeMs: 60 * MIN });
-    assert.deepEqual(pick(decide(session(), p, [], at(58))), { action: 'warn', reason: 'max_age', at: at(60), rule: null });
-    assert.deepEqual(pick(decide(session(), p, [], at(60), warned('max_age', 58, T0))), { action: 'terminate', reason: 'max_age', at: at(60), rule: null });
+    assert.deepEqual(pick(decide(session(), p, [], at(58))), {
+      action: 'warn',
+      reason: 'max_age',
+      at: at(60),
+      rule: null,
+    });
+    assert.deepEqual(pick(decide(session(), p, [], at(60), warned('max_age', 58, T0))), {
+      action: 'terminate',
+      reason: 'max_age',
+      at: at(60),
+      rule: null,
+    });
   });
   test('max_age is not reset by typing', () => {
     const p = policy({ idleTimeoutMs: null, maxAgeMs: 60 * MIN });
-    assert.deepEqual(pick(decide(session({ lastInputAt: at(59) }), p, [], at(60), warned('max_age', 58, T0))).action, 'terminate');
+    assert.deepEqual(
+      pick(decide(session({ lastInputAt: at(59) }), p, [], at(60), warned('max_age', 58, T0))).action,
+      'terminate',
+    );
   });
   test('detached past the timeout: terminate (no warning: nobody is at the terminal)', () => {
     const p = policy({ idleTimeoutMs: null, detachedTimeoutMs: 15 * MIN });
     const s = session({ state: 'detached', client: null, stateSince: at(10) });
     assert.deepEqual(pick(decide(s, p, [], at(24))), { action: 'keep', reason: 'ok', at: at(25), rule: null });
-    assert.deepEqual(pick(decide(s, p, [], at(25))), { action: 'terminate', reason: 'detached', at: at(25), rule: null });
+    assert.deepEqual(pick(decide(s, p, [], at(25))), {
+      action: 'terminate',
+      reason: 'detached',
+      at: at(25),
+      rule: null,
+    });
   });
   test('waiting and attached sessions are not detached', () => {
     const p = policy({ idleTimeoutMs: null, detachedTimeoutMs: 1 * MIN });
@@ -186,7 +345,12 @@ describe('decide: max_age and detached', () => {
   test('the most urgent limit wins: terminate over warn', () => {
     const p = policy({ maxAgeMs: 60 * MIN, detachedTimeoutMs: 5 * MIN });
     const s = session({ state: 'detached', client: null, stateSince: at(50), lastInputAt: at(31) });
-    assert.deepEqual(pick(decide(s, p, [], at(59))), { action: 'terminate', reason: 'detached', at: at(55), rule: null });
+    assert.deepEqual(pick(decide(s, p, [], at(59))), {
+      action: 'terminate',
+      reason: 'detached',
+      at: at(55),
+      rule: null,
+    });
   });
   test('among keeps, the earliest due time is reported', () => {
     const p = policy({ maxAgeMs: 20 * MIN });

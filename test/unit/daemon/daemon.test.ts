@@ -11,7 +11,15 @@ const POLICY: Policy = {
   scanIntervalMs: 5_000,
   dryRun: false,
   revocationFile: '/nonexistent',
-  defaults: { idleTimeoutMs: 30 * MIN, countOutput: false, warnBeforeMs: 2 * MIN, graceMs: 10_000, maxAgeMs: null, detachedTimeoutMs: null, exempt: false },
+  defaults: {
+    idleTimeoutMs: 30 * MIN,
+    countOutput: false,
+    warnBeforeMs: 2 * MIN,
+    graceMs: 10_000,
+    maxAgeMs: null,
+    detachedTimeoutMs: null,
+    exempt: false,
+  },
   rules: [{ index: 0, users: ['mw-boss'], groups: [], overrides: { exempt: true } }],
   schedules: [],
   log: { level: 'info', auditFile: null },
@@ -20,9 +28,21 @@ const POLICY: Policy = {
 
 function session(over: Partial<Session>): Session {
   return {
-    pid: 100, startTicks: 1, uid: 1001, user: 'mw-alice', groups: ['mw-alice'], tty: 'pts/1', startedAt: T0,
-    from: '198.51.100.7', client: '127.0.0.1', state: 'attached', stateSince: T0, port: 60001,
-    lastInputAt: T0, lastOutputAt: T0, ...over,
+    pid: 100,
+    startTicks: 1,
+    uid: 1001,
+    user: 'mw-alice',
+    groups: ['mw-alice'],
+    tty: 'pts/1',
+    startedAt: T0,
+    from: '198.51.100.7',
+    client: '127.0.0.1',
+    state: 'attached',
+    stateSince: T0,
+    port: 60001,
+    lastInputAt: T0,
+    lastOutputAt: T0,
+    ...over,
   };
 }
 
@@ -56,7 +76,15 @@ function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[]
     },
   });
   const names = () => events.map((e) => `${e.event} ${e.pid ?? ''}`.trim());
-  return { daemon, writes, signals, events, names, setNow: (t: number) => (now = t), settle: () => new Promise((r) => setImmediate(r)) };
+  return {
+    daemon,
+    writes,
+    signals,
+    events,
+    names,
+    setNow: (t: number) => (now = t),
+    settle: () => new Promise((r) => setImmediate(r)),
+  };
 }
 
 test('idle session: start, warn once at warn time, SIGTERM at the deadline, end with reason idle', async () => {
@@ -161,8 +189,11 @@ test('attach is logged at once; detach only once utmp has said so for the hold (
   assert.equal(h.daemon.snapshot()[0]!.session.stateSince, T0 + 20_000);
 });
 
-test('detached_timeout counts from utmp\'s flip, also for a session first seen detached (daemon restart)', async () => {
-  const policy: Policy = { ...POLICY, defaults: { ...POLICY.defaults, idleTimeoutMs: null, detachedTimeoutMs: 10 * MIN } };
+test("detached_timeout counts from utmp's flip, also for a session first seen detached (daemon restart)", async () => {
+  const policy: Policy = {
+    ...POLICY,
+    defaults: { ...POLICY.defaults, idleTimeoutMs: null, detachedTimeoutMs: 10 * MIN },
+  };
   const h = fakeHost(policy, [session({ state: 'detached', client: null, stateSince: T0 })]);
   h.setNow(T0 + 9 * MIN);
   await h.daemon.request('start');
@@ -185,7 +216,14 @@ test('a schedule that fires ends the detached sessions it covers on the next pas
   const h = fakeHost(policy, sessions);
   h.setNow(T0 + MIN);
   await h.daemon.request('start');
-  await h.daemon.sweep({ index: 0, cron: '*/5 * * * * *', timezone: null, terminate: 'detached', users: [], groups: [] });
+  await h.daemon.sweep({
+    index: 0,
+    cron: '*/5 * * * * *',
+    timezone: null,
+    terminate: 'detached',
+    users: [],
+    groups: [],
+  });
   await h.settle();
   assert.deepEqual(h.signals, ['SIGTERM 100'], 'attached and exempt sessions stay');
   const run = h.events.find((e) => e.event === 'schedule.run')!;
@@ -196,11 +234,18 @@ test('a schedule that fires ends the detached sessions it covers on the next pas
 });
 
 test('session.rule says which rule applies and what matched, and again when a reload changes it', async () => {
-  const h = fakeHost(POLICY, [session({ pid: 100, user: 'mw-boss', groups: ['mw-boss', 'ops'] }), session({ pid: 101 })]);
+  const h = fakeHost(POLICY, [
+    session({ pid: 100, user: 'mw-boss', groups: ['mw-boss', 'ops'] }),
+    session({ pid: 101 }),
+  ]);
   await h.daemon.request('start');
-  const rules = () => h.events.filter((e) => e.event === 'session.rule').map((e) => [e.pid, e.rule, e.matched, e.exempt]);
+  const rules = () =>
+    h.events.filter((e) => e.event === 'session.rule').map((e) => [e.pid, e.rule, e.matched, e.exempt]);
   assert.deepEqual(rules(), [[100, 0, { user: 'mw-boss' }, true]], 'a session under the defaults logs nothing');
-  h.daemon.setPolicy({ ...POLICY, rules: [{ index: 0, users: [], groups: ['ops'], overrides: { idleTimeoutMs: MIN } }] });
+  h.daemon.setPolicy({
+    ...POLICY,
+    rules: [{ index: 0, users: [], groups: ['ops'], overrides: { idleTimeoutMs: MIN } }],
+  });
   await h.daemon.request('reload');
   await h.daemon.request('timer');
   assert.deepEqual(rules(), [

@@ -4,7 +4,14 @@ import { isSameProcess, lastPid, parseStat, ProcessTable, ptsFromTtyNr, readStat
 
 test('parseStat: comm with spaces and parentheses', () => {
   const line = '1863 (mosh (x) y) S 1 1861 1861 34816 -1 4194368 38 75 0 0 0 0 0 0 20 0 1 0 7327 19501056 545 1844';
-  assert.deepEqual(parseStat(line), { pid: 1863, comm: 'mosh (x) y', state: 'S', ppid: 1, ttyNr: 34816, startTicks: 7327 });
+  assert.deepEqual(parseStat(line), {
+    pid: 1863,
+    comm: 'mosh (x) y',
+    state: 'S',
+    ppid: 1,
+    ttyNr: 34816,
+    startTicks: 7327,
+  });
 });
 
 test('parseStat: garbage is null, not a throw', () => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMoshHost, parseUtmp } from '../../../src/host/utmp.js';
 
-function record(type: number, pid: number, line: string, user: string, host: string, sec: number, usec: number): Buffer {
+function record(
+  type: number,
+  pid: number,
+  line: string,
+  user: string,
+  host: string,
+  sec: number,
+  usec: number,
+): Buffer {
   const b = Buffer.alloc(384);
   b.writeInt16LE(type, 0);
   b.writeInt32LE(pid, 4);

@@ -9,7 +9,12 @@ import { createDaemonLogger } from '../../../src/log/logger.js';
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mw-audit-'));
 }
-const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 test('the audit file gets the session, revocation and config events, whatever the stdout level', () => {
   const dir = tmpdir();
@@ -24,9 +29,16 @@ test('the audit file gets the session, revocation and config events, whatever th
   log.info({ event: 'session.end', pid: 7, reason: 'idle' }, 'session gone');
   log.warn({ event: 'revocation.error', line: 3 }, 'bad line');
   fs.closeSync(fd);
-  assert.deepEqual(lines(file).map((l) => l.event), ['session.start', 'session.end', 'revocation.error']);
+  assert.deepEqual(
+    lines(file).map((l) => l.event),
+    ['session.start', 'session.end', 'revocation.error'],
+  );
   assert.equal((fs.statSync(file).mode & 0o777).toString(8), '640');
-  assert.deepEqual(lines(stdout).map((l) => l.event), ['revocation.error'], 'stdout keeps its own level');
+  assert.deepEqual(
+    lines(stdout).map((l) => l.event),
+    ['revocation.error'],
+    'stdout keeps its own level',
+  );
 });
 
 test('reopen() after logrotate moved the file starts a new one; nothing is lost across the move', () => {
@@ -38,8 +50,14 @@ test('reopen() after logrotate moved the file starts a new one; nothing is lost 
   audit.line({ event: 'session.end' }, '{"event":"session.end","n":2}'); // still the old (moved) file
   audit.reopen();
   audit.line({ event: 'session.start' }, '{"event":"session.start","n":3}');
-  assert.deepEqual(lines(`${file}.1`).map((l) => l.n), [1, 2]);
-  assert.deepEqual(lines(file).map((l) => l.n), [3]);
+  assert.deepEqual(
+    lines(`${file}.1`).map((l) => l.n),
+    [1, 2],
+  );
+  assert.deepEqual(
+    lines(file).map((l) => l.n),
+    [3],
+  );
 });
 
 test('a file that cannot be opened is reported once, and written once its directory appears', async () => {
@@ -54,5 +72,8 @@ test('a file that cannot be opened is reported once, and written once its direct
   assert.match(errors[0]!, /cannot open the audit file .*later\/audit\.log: ENOENT/);
   fs.mkdirSync(path.dirname(file));
   audit.line({ event: 'session.start' }, '{"event":"session.start","n":3}');
-  assert.deepEqual(lines(file).map((l) => l.n), [3]);
+  assert.deepEqual(
+    lines(file).map((l) => l.n),
+    [3],
+  );
 });

@@ -32,7 +32,11 @@ function target(text: string): RevocationTarget {
 /** Runs `code` in a child node with `edit` bound to the edit module; resolves with its exit code and stderr. */
 function child(code: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', `import * as edit from ${JSON.stringify(EDIT_MODULE)};\n${code}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', `import * as edit from ${JSON.stringify(EDIT_MODULE)};\n${code}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('error', reject);
@@ -164,7 +168,7 @@ describe('appendLine', { skip }, () => {
 });
 
 describe('appendLine and removeTarget at the same time', { skip }, () => {
-  test('an unrevoke that renames the file between an append\'s open and its write does not lose the line', () => {
+  test("an unrevoke that renames the file between an append's open and its write does not lose the line", () => {
     // Deterministic version of the race below: the rewrite runs exactly inside appendLine's window, by
     // hooking the write(2) of the appended line (edit.ts calls fs.writeSync through the default export).
     const file = fresh('append-window');
@@ -217,7 +221,10 @@ describe('appendLine and removeTarget at the same time', { skip }, () => {
     );
     // Rewrites count only once every appender is running (node takes ~0.1 s to start each).
     const ready = Date.now() + 20_000;
-    while (Date.now() < ready && !Array.from({ length: procs }, (_, p) => fs.existsSync(`${file}.ready${p}`)).every(Boolean)) {
+    while (
+      Date.now() < ready &&
+      !Array.from({ length: procs }, (_, p) => fs.existsSync(`${file}.ready${p}`)).every(Boolean)
+    ) {
       await new Promise((r) => setTimeout(r, 5));
     }
     const victim = target('mw-victim');
@@ -314,7 +321,10 @@ describe('removeTarget', { skip }, () => {
 
   test('from: targets match by range, not by spelling', () => {
     const file = fresh('remove-from');
-    write(file, 'from:2001:db8::/32\nfrom:198.51.100.7/32 reason="one host"\nfrom:198.51.100.0/24\nfrom:2001:db8::/48\n');
+    write(
+      file,
+      'from:2001:db8::/32\nfrom:198.51.100.7/32 reason="one host"\nfrom:198.51.100.0/24\nfrom:2001:db8::/48\n',
+    );
     assert.equal(removeTarget(file, target('from:2001:0DB8:0::/32')), 1);
     assert.equal(removeTarget(file, target('from:198.51.100.7')), 1); // a bare address is its /32
     assert.equal(fs.readFileSync(file, 'utf8'), 'from:198.51.100.0/24\nfrom:2001:db8::/48\n');
@@ -367,12 +377,18 @@ describe('removeTarget', { skip }, () => {
     const file = fresh('remove-unsafe');
     write(file, ORIGINAL, 0o660);
     const before = fs.statSync(file);
-    assert.throws(() => removeTarget(file, target('mw-alice')), (e: unknown) => e instanceof EditError && /is unsafe \(writable by group/.test(e.message));
+    assert.throws(
+      () => removeTarget(file, target('mw-alice')),
+      (e: unknown) => e instanceof EditError && /is unsafe \(writable by group/.test(e.message),
+    );
     assert.equal(fs.statSync(file).ino, before.ino);
     assert.deepEqual(fs.readFileSync(file), ORIGINAL);
   });
 
   test('a missing file is an ENOENT error', () => {
-    assert.throws(() => removeTarget(path.join(dir, 'nope'), target('mw-alice')), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT');
+    assert.throws(
+      () => removeTarget(path.join(dir, 'nope'), target('mw-alice')),
+      (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT',
+    );
   });
 });

@@ -5,7 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_FILE_BYTES, readRevocationFile, sameIdentity, statIdentity, type ReadResult } from '../../../src/revocation/file.js';
+import {
+  MAX_FILE_BYTES,
+  readRevocationFile,
+  sameIdentity,
+  statIdentity,
+  type ReadResult,
+} from '../../../src/revocation/file.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : 'needs root: the file must be owned by uid 0, and chown is root-only';
@@ -42,7 +48,9 @@ describe('readRevocationFile', { skip }, () => {
     const res = readRevocationFile(p);
     assert.equal(res.ok, true);
     if (!res.ok) return;
-    assert.deepEqual(res.parsed.entries, [{ target: { kind: 'user', name: 'mw-alice' }, line: 1, reason: null, until: null }]);
+    assert.deepEqual(res.parsed.entries, [
+      { target: { kind: 'user', name: 'mw-alice' }, line: 1, reason: null, until: null },
+    ]);
     assert.deepEqual(
       res.parsed.errors.map((e) => e.line),
       [2],
@@ -102,7 +110,9 @@ describe('readRevocationFile', { skip }, () => {
     const res = readRevocationFile(link);
     assert.equal(res.ok, true);
     if (res.ok) {
-      assert.deepEqual(res.parsed.entries, [{ target: { kind: 'group', name: 'ops' }, line: 1, reason: null, until: null }]);
+      assert.deepEqual(res.parsed.entries, [
+        { target: { kind: 'group', name: 'ops' }, line: 1, reason: null, until: null },
+      ]);
       assert.equal(res.identity.ino, fs.statSync(target).ino);
     }
   });

@@ -26,13 +26,26 @@ const bytes = (...parts: (string | number[])[]): Uint8Array => {
 const user = (name: string): RevocationTarget => ({ kind: 'user', name });
 const group = (name: string): RevocationTarget => ({ kind: 'group', name });
 const uid = (n: number): RevocationTarget => ({ kind: 'uid', uid: n });
-const from = (text: string, b: number[], prefix: number): RevocationTarget => ({ kind: 'from', cidr: { bytes: Uint8Array.from(b), prefix }, text });
-const entry = (target: RevocationTarget, line: number, reason: string | null = null, until: number | null = null): Revocation => ({ target, line, reason, until });
+const from = (text: string, b: number[], prefix: number): RevocationTarget => ({
+  kind: 'from',
+  cidr: { bytes: Uint8Array.from(b), prefix },
+  text,
+});
+const entry = (
+  target: RevocationTarget,
+  line: number,
+  reason: string | null = null,
+  until: number | null = null,
+): Revocation => ({ target, line, reason, until });
 
 /** The single line's outcome: the entry, or the error message. */
 function one(line: string): Revocation | string {
   const p = parseRevocations(line + '\n');
-  assert.equal(p.entries.length + p.errors.length, 1, `expected exactly one entry or error for ${JSON.stringify(line)}, got ${JSON.stringify(p)}`);
+  assert.equal(
+    p.entries.length + p.errors.length,
+    1,
+    `expected exactly one entry or error for ${JSON.stringify(line)}, got ${JSON.stringify(p)}`,
+  );
   assert.equal(p.pendingBytes, 0);
   if (p.errors.length === 1) {
     assert.equal(p.errors[0]!.line, 1);
@@ -44,8 +57,16 @@ function one(line: string): Revocation | string {
 function errorOf(line: string | Uint8Array): string {
   const data = typeof line === 'string' ? line + '\n' : bytes(Array.from(line), '\n');
   const p = parseRevocations(data);
-  assert.equal(p.entries.length, 0, `expected no entry for ${JSON.stringify(typeof line === 'string' ? line : Array.from(line))}`);
-  assert.equal(p.errors.length, 1, `expected one error for ${JSON.stringify(typeof line === 'string' ? line : Array.from(line))}`);
+  assert.equal(
+    p.entries.length,
+    0,
+    `expected no entry for ${JSON.stringify(typeof line === 'string' ? line : Array.from(line))}`,
+  );
+  assert.equal(
+    p.errors.length,
+    1,
+    `expected one error for ${JSON.stringify(typeof line === 'string' ? line : Array.from(line))}`,
+  );
   assert.equal(p.errors[0]!.line, 1);
   return p.errors[0]!.message;
 }
@@ -94,8 +115,14 @@ describe('parseRevocations: targets', () => {
     assert.deepEqual(one('from:203.0.113.0/24'), entry(from('203.0.113.0/24', [203, 0, 113, 0], 24), 1));
     assert.deepEqual(one('from:198.51.100.7'), entry(from('198.51.100.7', [198, 51, 100, 7], 32), 1));
     assert.deepEqual(one('from:0.0.0.0/0'), entry(from('0.0.0.0/0', [0, 0, 0, 0], 0), 1));
-    assert.deepEqual(one('from:2001:db8::/32'), entry(from('2001:db8::/32', [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 32), 1));
-    assert.deepEqual(one('from:2001:db8::9'), entry(from('2001:db8::9', [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9], 128), 1));
+    assert.deepEqual(
+      one('from:2001:db8::/32'),
+      entry(from('2001:db8::/32', [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 32), 1),
+    );
+    assert.deepEqual(
+      one('from:2001:db8::9'),
+      entry(from('2001:db8::9', [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9], 128), 1),
+    );
     assert.deepEqual(one('from:::1'), entry(from('::1', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 128), 1));
   });
 
@@ -137,7 +164,10 @@ describe('parseRevocations: targets', () => {
 
 describe('parseRevocations: fields', () => {
   test('reason= quoted with escaped quotes and backslashes, or a bare word', () => {
-    assert.equal((one('mw-alice reason="say \\"hi\\" from C:\\\\tmp\\\\"') as Revocation).reason, 'say "hi" from C:\\tmp\\');
+    assert.equal(
+      (one('mw-alice reason="say \\"hi\\" from C:\\\\tmp\\\\"') as Revocation).reason,
+      'say "hi" from C:\\tmp\\',
+    );
     assert.equal((one('mw-alice reason=""') as Revocation).reason, '');
     assert.equal((one('mw-alice reason=OPS-12') as Revocation).reason, 'OPS-12');
     // A backslash before anything else is kept as it is.
@@ -172,8 +202,14 @@ describe('parseRevocations: fields', () => {
   });
 
   test('field errors', () => {
-    assert.equal(errorOf('mw-alice until=2026-12-01T00:00:00'), 'until=2026-12-01T00:00:00 is not an ISO-8601 time with a zone, like 2026-12-01T00:00:00Z');
-    assert.match(errorOf('mw-alice until=2026-02-30T00:00:00Z'), /^until=2026-02-30T00:00:00Z is not an ISO-8601 time with a zone/);
+    assert.equal(
+      errorOf('mw-alice until=2026-12-01T00:00:00'),
+      'until=2026-12-01T00:00:00 is not an ISO-8601 time with a zone, like 2026-12-01T00:00:00Z',
+    );
+    assert.match(
+      errorOf('mw-alice until=2026-02-30T00:00:00Z'),
+      /^until=2026-02-30T00:00:00Z is not an ISO-8601 time with a zone/,
+    );
     assert.match(errorOf('mw-alice until=tomorrow'), /^until=tomorrow is not an ISO-8601 time/);
     assert.match(errorOf('mw-alice until=2026-12-01'), /^until=2026-12-01 is not/);
     assert.equal(errorOf('mw-alice colour=red'), 'unknown field colour= (known: reason=, until=)');
@@ -193,7 +229,9 @@ describe('parseRevocations: fields', () => {
 
 describe('parseRevocations: lines', () => {
   test('blank and comment lines are ignored but counted; CRLF lines parse', () => {
-    const p = parseRevocations('# header\r\n\r\n   \t \n  # indented comment\nmw-alice\r\nuid:7 reason="crlf"\r\n#\nfoo:bar\r\n');
+    const p = parseRevocations(
+      '# header\r\n\r\n   \t \n  # indented comment\nmw-alice\r\nuid:7 reason="crlf"\r\n#\nfoo:bar\r\n',
+    );
     assert.deepEqual(p, {
       entries: [entry(user('mw-alice'), 5), entry(uid(7), 6, 'crlf')],
       errors: [{ line: 8, message: 'unknown target "foo:" (use a user name, user:, uid:, group: or from:)' }],
@@ -267,10 +305,18 @@ describe('parseRevocations: lines', () => {
 
   test('an unfinished last line is pending, and parsed once its newline arrives', () => {
     const a = parseRevocations('mw-alice\nuid:1005 reason="é"');
-    assert.deepEqual(a, { entries: [entry(user('mw-alice'), 1)], errors: [], pendingBytes: Buffer.byteLength('uid:1005 reason="é"') });
+    assert.deepEqual(a, {
+      entries: [entry(user('mw-alice'), 1)],
+      errors: [],
+      pendingBytes: Buffer.byteLength('uid:1005 reason="é"'),
+    });
     assert.equal(a.pendingBytes, 20);
     const b = parseRevocations('mw-alice\nuid:1005 reason="é"\n');
-    assert.deepEqual(b, { entries: [entry(user('mw-alice'), 1), entry(uid(1005), 2, 'é')], errors: [], pendingBytes: 0 });
+    assert.deepEqual(b, {
+      entries: [entry(user('mw-alice'), 1), entry(uid(1005), 2, 'é')],
+      errors: [],
+      pendingBytes: 0,
+    });
     // Junk being written is not an error yet either.
     assert.deepEqual(parseRevocations(bytes('host:x reason="', [0xff])), { entries: [], errors: [], pendingBytes: 16 });
     assert.deepEqual(parseRevocations(''), { entries: [], errors: [], pendingBytes: 0 });
@@ -311,11 +357,26 @@ describe('targetText, quoteReason, parseTarget', () => {
     assert.equal(quoteReason('offboarding OPS-12'), '"offboarding OPS-12"');
     assert.equal(quoteReason('a"b\\c'), '"a\\"b\\\\c"');
     assert.equal(quoteReason(''), '""');
-    for (const bad of ['a\nb', 'a\rb', 'tab\there', 'nul\u0000', 'del\u007f', '\u001b[31m']) assert.equal(quoteReason(bad), null, JSON.stringify(bad));
+    for (const bad of ['a\nb', 'a\rb', 'tab\there', 'nul\u0000', 'del\u007f', '\u001b[31m'])
+      assert.equal(quoteReason(bad), null, JSON.stringify(bad));
   });
 
   test('quoteReason round-trips through the parser', () => {
-    const samples = ['', 'plain', '"', '\\', '\\"', '"\\', 'ends with backslash\\', 'x" until=2026-12-01T00:00:00Z', '# not a comment', 'a = b', '  spaced  ', 'ünïcödé ☕ 𝄞', '\\\\\\"\\'];
+    const samples = [
+      '',
+      'plain',
+      '"',
+      '\\',
+      '\\"',
+      '"\\',
+      'ends with backslash\\',
+      'x" until=2026-12-01T00:00:00Z',
+      '# not a comment',
+      'a = b',
+      '  spaced  ',
+      'ünïcödé ☕ 𝄞',
+      '\\\\\\"\\',
+    ];
     for (const s of samples) {
       const q = quoteReason(s);
       assert.notEqual(q, null);
@@ -492,7 +553,21 @@ function validLine(g: Gen): { text: string; target: RevocationTarget; reason: st
   return { text, target, reason, until };
 }
 
-const JUNK = ['host:x', 'uid:01', '"', 'reason="', '#', '', '   ', 'from:10.0.0.5/8', 'mw alice', '\u0000', 'x'.repeat(MAX_LINE_BYTES + 3), 'until=2026-02-30T00:00:00Z', 'é'];
+const JUNK = [
+  'host:x',
+  'uid:01',
+  '"',
+  'reason="',
+  '#',
+  '',
+  '   ',
+  'from:10.0.0.5/8',
+  'mw alice',
+  '\u0000',
+  'x'.repeat(MAX_LINE_BYTES + 3),
+  'until=2026-02-30T00:00:00Z',
+  'é',
+];
 function randomSplice(g: Gen): Uint8Array {
   let s = '';
   const n = 1 + g.int(15);
@@ -552,13 +627,23 @@ function checkInvariants(data: Uint8Array, where: string): ParsedRevocations {
   }
   const { complete, tail } = splitLines(data);
   const ignored = complete.filter(isIgnorable).length;
-  assert.equal(p.entries.length + p.errors.length + ignored, complete.length, `${where}: entries ${p.entries.length} + errors ${p.errors.length} + ignored ${ignored} != lines ${complete.length}`);
+  assert.equal(
+    p.entries.length + p.errors.length + ignored,
+    complete.length,
+    `${where}: entries ${p.entries.length} + errors ${p.errors.length} + ignored ${ignored} != lines ${complete.length}`,
+  );
   assert.equal(p.pendingBytes, tail, `${where}: pendingBytes`);
   const entryLines = p.entries.map((e) => e.line);
   const errorLines = p.errors.map((e) => e.line);
-  for (const [name, ls] of [['entry', entryLines], ['error', errorLines]] as const) {
+  for (const [name, ls] of [
+    ['entry', entryLines],
+    ['error', errorLines],
+  ] as const) {
     for (let i = 0; i < ls.length; i++) {
-      assert.ok(Number.isInteger(ls[i]) && ls[i]! >= 1 && ls[i]! <= complete.length, `${where}: ${name} line ${ls[i]} outside 1..${complete.length}`);
+      assert.ok(
+        Number.isInteger(ls[i]) && ls[i]! >= 1 && ls[i]! <= complete.length,
+        `${where}: ${name} line ${ls[i]} outside 1..${complete.length}`,
+      );
       if (i > 0) assert.ok(ls[i]! > ls[i - 1]!, `${where}: ${name} lines not strictly increasing: ${ls.join(',')}`);
     }
   }
@@ -615,7 +700,11 @@ describe('parseRevocations: properties', () => {
     const g = new Gen(SEED + 2);
     for (let i = 0; i < 2000; i++) {
       const v = validLine(g);
-      assert.deepEqual(one(v.text), entry(v.target, 1, v.reason, v.until), `seed ${SEED + 2} case ${i}: ${JSON.stringify(v.text)}`);
+      assert.deepEqual(
+        one(v.text),
+        entry(v.target, 1, v.reason, v.until),
+        `seed ${SEED + 2} case ${i}: ${JSON.stringify(v.text)}`,
+      );
     }
   });
 

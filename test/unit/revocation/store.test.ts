@@ -10,7 +10,14 @@ import { RevocationStore } from '../../../src/revocation/store.js';
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : 'needs root: the store only trusts a root-owned file';
 
-type Line = Record<string, unknown> & { event?: string; level?: number; line?: number | null; message?: string; entries?: number; errors?: number };
+type Line = Record<string, unknown> & {
+  event?: string;
+  level?: number;
+  line?: number | null;
+  message?: string;
+  entries?: number;
+  errors?: number;
+};
 
 function harness(file: string) {
   const lines: Line[] = [];
@@ -98,7 +105,10 @@ describe('RevocationStore', { skip }, () => {
     ls = h.take();
     assert.deepEqual(events(ls), ['revocation.error']);
     assert.equal(ls[0]!.level, 50);
-    assert.match(ls[0]!.message!, /is unsafe: writable by group \(mode 0620\); keeping the last good list \(3 entries\)/);
+    assert.match(
+      ls[0]!.message!,
+      /is unsafe: writable by group \(mode 0620\); keeping the last good list \(3 entries\)/,
+    );
     // ...even when the unsafe file's content changes (that must not lift anything either).
     fs.writeFileSync(file, '');
     h.store.refresh();
