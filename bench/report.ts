@@ -77,7 +77,7 @@ export const SCAN_TARGET_MS = 10;
 export const RATIO_TARGET = 5;
 export const CPU_TARGET_PCT = 0.5;
 export const RSS_TARGET_MIB = 60;
-/** The daemon's safety-net full scan (src/daemon/daemon.ts FULL_SCAN_EVERY_MS). */
+/** The daemon's safety-net full scan (src/daemon/runner.ts FULL_SCAN_EVERY_MS). */
 const FULL_SCAN_EVERY_S = 300;
 
 const ms = (v: number) => (Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v.toFixed(1));

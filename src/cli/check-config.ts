@@ -1,6 +1,7 @@
 // moshwarden check-config [FILE]: validate, print the errors or a summary of what the policy means.
 import { formatDuration } from '../core/duration.js';
 import type { Limits, Policy } from '../core/types.js';
+import type { Writer } from '../host/output.js';
 import { loadPolicyOrExit } from './config-path.js';
 
 function limitsText(l: Partial<Limits>): string {
@@ -37,7 +38,7 @@ export function policySummary(path: string, p: Policy): string {
   return lines.join('\n');
 }
 
-export async function checkConfig(path: string): Promise<void> {
+export async function checkConfig(path: string, out: Writer): Promise<void> {
   const policy = await loadPolicyOrExit(path);
-  process.stdout.write(policySummary(path, policy) + '\n');
+  out.write(policySummary(path, policy) + '\n');
 }

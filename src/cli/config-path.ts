@@ -1,15 +1,15 @@
-// Where the config comes from: --config, else $MOSHWARDEN_CONFIG, else the system path (CONTRACT.md).
+// Where the config comes from: --config, else $MOSHWARDEN_CONFIG, else the system path (docs/contract.md).
 import { loadConfigFile } from '../config/load.js';
 import { formatConfigError } from '../config/errors.js';
 import type { Policy } from '../core/types.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/moshwarden/config.yaml';
 
-export function configPath(flag: string | undefined): string {
-  return flag ?? process.env.MOSHWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+export function configPath(flag: string | undefined, env: (name: string) => string | undefined): string {
+  return flag ?? env('MOSHWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH;
 }
 
-/** Exit codes (CONTRACT.md): 0 success, 1 runtime failure, 2 bad usage or invalid config. */
+/** Exit codes (docs/contract.md): 0 success, 1 runtime failure, 2 bad usage or invalid config. */
 export class CliExit extends Error {
   constructor(
     readonly code: number,

@@ -1,20 +1,22 @@
-// The command line: a thin commander layer over the commands. Exit codes per CONTRACT.md.
+// The command line: a thin commander layer over the commands. Exit codes per docs/contract.md.
 import { Command, CommanderError } from 'commander';
 import { checkConfig } from './check-config.js';
-import { version } from './version.js';
+import { version } from '../host/version.js';
+import type { Io } from './io.js';
 import { CliExit, configPath, loadPolicyOrExit } from './config-path.js';
-import { runDaemon } from './run.js';
+import { runCommand } from './run.js';
 import { listRevocations, revokeCommand, unrevokeCommand } from './revoke.js';
 import { listSessions } from './sessions.js';
 import { terminateCommand } from './terminate.js';
 
-export function buildProgram(): Command {
+export function buildProgram(io: Io): Command {
+  const config = (flag: string | undefined) => configPath(flag, io.env);
   const program = new Command('moshwarden')
     .description('Ends idle, over-age, detached and revoked mosh sessions on this host.')
     .version(version(), '--version')
     .helpOption('-h, --help')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
     .addHelpText(
       'after',
       '\nConfig: --config FILE, else $MOSHWARDEN_CONFIG, else /etc/moshwarden/config.yaml.\nExit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid config.',
@@ -26,7 +28,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file')
     .option('--dry-run', 'log every decision, signal and write nothing')
     .action(async (o: { config?: string; dryRun?: boolean }) => {
-      await runDaemon({ configPath: configPath(o.config), dryRun: Boolean(o.dryRun) });
+      await runCommand({ configPath: config(o.config), dryRun: Boolean(o.dryRun) }, io.out);
     });
 
   program
@@ -35,7 +37,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file')
     .option('--json', 'print a JSON array')
     .action(async (o: { config?: string; json?: boolean }) => {
-      await listSessions(await loadPolicyOrExit(configPath(o.config)), Boolean(o.json));
+      await listSessions(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io);
     });
 
   program
@@ -45,7 +47,7 @@ export function buildProgram(): Command {
     .option('--reason <text>', 'shown to the user and recorded in the log')
     .option('--config <file>', 'config file (for the grace period)')
     .action(async (pid: string, o: { reason?: string; config?: string }) => {
-      await terminateCommand(pid, o.reason, await loadPolicyOrExit(configPath(o.config)));
+      await terminateCommand(pid, o.reason, await loadPolicyOrExit(config(o.config)), io);
     });
 
   program
@@ -56,7 +58,7 @@ export function buildProgram(): Command {
     .option('--until <when>', 'the entry lapses then: ISO-8601 with a zone, or a duration from now (24h)')
     .option('--config <file>', 'config file (for revocation_file)')
     .action(async (target: string, o: { reason?: string; until?: string; config?: string }) => {
-      await revokeCommand(target, o, await loadPolicyOrExit(configPath(o.config)));
+      await revokeCommand(target, o, await loadPolicyOrExit(config(o.config)), io);
     });
 
   program
@@ -65,7 +67,7 @@ export function buildProgram(): Command {
     .argument('<target>', 'NAME | user:NAME | uid:N | group:NAME | from:CIDR')
     .option('--config <file>', 'config file (for revocation_file)')
     .action(async (target: string, o: { config?: string }) => {
-      unrevokeCommand(target, await loadPolicyOrExit(configPath(o.config)));
+      unrevokeCommand(target, await loadPolicyOrExit(config(o.config)), io);
     });
 
   program
@@ -74,7 +76,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file (for revocation_file)')
     .option('--json', 'print JSON')
     .action(async (o: { config?: string; json?: boolean }) => {
-      listRevocations(await loadPolicyOrExit(configPath(o.config)), Boolean(o.json));
+      listRevocations(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io);
     });
 
   program
@@ -82,16 +84,16 @@ export function buildProgram(): Command {
     .description('validate a config file and summarise the policy it sets')
     .argument('[file]', 'config file')
     .action(async (file: string | undefined) => {
-      await checkConfig(configPath(file));
+      await checkConfig(config(file), io.out);
     });
 
   return program;
 }
 
 /** Parses argv, runs the command, and turns every failure into a message and an exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: Io): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(io).parseAsync(argv);
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -99,10 +101,10 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof CliExit) {
-      process.stderr.write(`moshwarden: ${e.message}\n`);
+      io.err.write(`moshwarden: ${e.message}\n`);
       return e.code;
     }
-    process.stderr.write(`moshwarden: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    io.err.write(`moshwarden: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
 }

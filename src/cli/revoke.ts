@@ -3,12 +3,13 @@ import { findRevocation } from '../core/decide.js';
 import { parseDuration } from '../core/duration.js';
 import type { Policy, Revocation } from '../core/types.js';
 import { createNss } from '../host/nss.js';
-import { system } from '../host/system.js';
-import { appendLine, EditError, removeTarget } from '../revocation/edit.js';
-import { readRevocationFile } from '../revocation/file.js';
+import { clock } from '../host/clock.js';
+import { appendLine, EditError, removeTarget } from '../host/revocation-edit.js';
+import { readRevocationFile } from '../host/revocation-file.js';
 import { parseInstant, parseRevocations, parseTarget, quoteReason, targetText } from '../revocation/parse.js';
 import { Discovery } from '../sessions/discover.js';
 import { CliExit } from './config-path.js';
+import type { Io } from './io.js';
 
 const MAX_REASON = 500;
 
@@ -52,8 +53,9 @@ export async function revokeCommand(
   targetArg: string,
   opts: { reason?: string; until?: string },
   policy: Policy,
+  io: Io,
 ): Promise<void> {
-  const now = system.now();
+  const now = clock.now();
   const until = opts.until === undefined ? null : parseUntil(opts.until, now);
   if (until !== null && until <= now) throw new CliExit(2, `--until ${opts.until} is in the past`);
   const { line, entry } = revocationLine(targetArg, opts.reason, until);
@@ -64,29 +66,28 @@ export async function revokeCommand(
   const hit = sessions.filter((s) => findRevocation(s, [entry], now));
   try {
     const res = appendLine(policy.revocationFile, line);
-    if (res.created) process.stderr.write(`created ${policy.revocationFile} (root, 0600)\n`);
-    if (res.fixedUnterminated)
-      process.stderr.write(`note: the file's last line had no newline; one was added before ours\n`);
+    if (res.created) io.err.write(`created ${policy.revocationFile} (root, 0600)\n`);
+    if (res.fixedUnterminated) io.err.write(`note: the file's last line had no newline; one was added before ours\n`);
   } catch (e) {
     if (e instanceof EditError) throw new CliExit(1, e.message);
     throw new CliExit(1, `cannot write ${policy.revocationFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  process.stdout.write(
+  io.out.write(
     `revoked ${targetText(entry.target)}${until !== null ? ` until ${new Date(until).toISOString()}` : ''} in ${policy.revocationFile}\n`,
   );
 
   if (hit.length === 0) {
-    process.stdout.write('no live session matches now; new sessions that match will be ended as they start\n');
+    io.out.write('no live session matches now; new sessions that match will be ended as they start\n');
     return;
   }
-  process.stdout.write(`the daemon ends ${hit.length} live session${hit.length === 1 ? '' : 's'}:\n`);
+  io.out.write(`the daemon ends ${hit.length} live session${hit.length === 1 ? '' : 's'}:\n`);
   for (const s of hit)
-    process.stdout.write(
+    io.out.write(
       `  ${s.pid}  ${s.user ?? `uid:${s.uid}`}  ${s.tty ?? '?'}  from ${s.from ?? '-'}  ${s.state}${s.client ? ` ${s.client}` : ''}\n`,
     );
 }
 
-export function unrevokeCommand(targetArg: string, policy: Policy): void {
+export function unrevokeCommand(targetArg: string, policy: Policy, io: Io): void {
   const target = parseTarget(targetArg);
   if (typeof target === 'string') throw new CliExit(2, `bad target ${JSON.stringify(targetArg)}: ${target}`);
   let removed: number;
@@ -98,15 +99,15 @@ export function unrevokeCommand(targetArg: string, policy: Policy): void {
     if (code === 'ENOENT') throw new CliExit(1, `${policy.revocationFile} does not exist`);
     throw new CliExit(1, `cannot rewrite ${policy.revocationFile}: ${code ?? String(e)}`);
   }
-  process.stdout.write(
+  io.out.write(
     `removed ${removed} line${removed === 1 ? '' : 's'} for ${targetText(target)} from ${policy.revocationFile}\n`,
   );
 }
 
-export function listRevocations(policy: Policy, json: boolean): void {
+export function listRevocations(policy: Policy, json: boolean, io: Io): void {
   const res = readRevocationFile(policy.revocationFile);
   if (!res.ok && res.missing) {
-    process.stdout.write(
+    io.out.write(
       json
         ? JSON.stringify({ file: policy.revocationFile, exists: false, entries: [], errors: [] }, null, 2) + '\n'
         : `${policy.revocationFile} does not exist: no revocations\n`,
@@ -114,7 +115,7 @@ export function listRevocations(policy: Policy, json: boolean): void {
     return;
   }
   if (!res.ok) throw new CliExit(1, `${res.message} (the daemon keeps its last good list)`);
-  const now = system.now();
+  const now = clock.now();
   const rows = res.parsed.entries.map((e) => ({
     line: e.line,
     target: targetText(e.target),
@@ -123,7 +124,7 @@ export function listRevocations(policy: Policy, json: boolean): void {
     lapsed: e.until !== null && e.until <= now,
   }));
   if (json) {
-    process.stdout.write(
+    io.out.write(
       JSON.stringify(
         {
           file: policy.revocationFile,
@@ -151,5 +152,5 @@ export function listRevocations(policy: Policy, json: boolean): void {
     out.push(
       `  (an unfinished last line of ${res.parsed.pendingBytes} bytes is not in force until it ends with a newline)`,
     );
-  process.stdout.write(out.join('\n') + '\n');
+  io.out.write(out.join('\n') + '\n');
 }

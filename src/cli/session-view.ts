@@ -1,7 +1,7 @@
-// How a session and its verdict are shown: the `sessions --json` element (CONTRACT.md) and a table row.
+// How a session and its verdict are shown: the `sessions --json` element (docs/contract.md) and a table row.
 import { lastActivity } from '../core/decide.js';
 import { formatDuration } from '../core/duration.js';
-import { matchRule } from '../core/policy.js';
+import { limitsFor } from '../core/policy.js';
 import type { Policy, Session, Verdict } from '../core/types.js';
 
 const seconds = (fromMs: number | null, now: number) =>
@@ -9,8 +9,7 @@ const seconds = (fromMs: number | null, now: number) =>
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function sessionJson(s: Session, v: Verdict, policy: Policy, now: number) {
-  const match = matchRule(s, policy);
-  const countOutput = match.kind === 'matched' ? match.limits.countOutput : policy.defaults.countOutput;
+  const countOutput = limitsFor(s, policy).limits.countOutput;
   return {
     pid: s.pid,
     user: s.user,
@@ -45,8 +44,8 @@ export function verdictText(v: Verdict): string {
   const at = v.at === null ? '' : ` ${clock(v.at)}`;
   if (v.action === 'terminate') return `terminate (${v.reason})`;
   if (v.action === 'warn') return `warn now, ends${at} (${v.reason})`;
+  if ('warning' in v) return `ends${at} (${v.reason}, warned)`;
   if (v.reason === 'exempt') return 'keep (exempt)';
-  if (v.reason !== 'ok') return `ends${at} (${v.reason}, warned)`;
   return v.at === null ? 'keep' : `keep, next check${at}`;
 }
 

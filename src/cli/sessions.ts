@@ -1,24 +1,26 @@
 // moshwarden sessions: read the host now and show what the daemon would decide. Needs no running daemon.
 import { decide } from '../core/decide.js';
 import type { Policy } from '../core/types.js';
+import { clock } from '../host/clock.js';
 import { createNss } from '../host/nss.js';
-import { system } from '../host/system.js';
-import { readRevocationFile } from '../revocation/file.js';
+import { readRevocationFile } from '../host/revocation-file.js';
 import { Discovery } from '../sessions/discover.js';
+import type { Io } from './io.js';
 import { sessionJson, sessionsTable } from './session-view.js';
 
-export async function listSessions(policy: Policy, json: boolean): Promise<void> {
+export async function listSessions(policy: Policy, json: boolean, io: Io): Promise<void> {
   const discovery = new Discovery({ nss: createNss() });
   const { sessions, problems } = await discovery.scan(true);
-  const now = system.now();
+  const now = clock.now();
   const file = readRevocationFile(policy.revocationFile);
-  if (!file.ok && !file.missing)
-    process.stderr.write(`note: ${file.message}; revocations are not shown (the daemon keeps its last good list)\n`);
+  if (!file.ok && !file.missing) {
+    io.err.write(`note: ${file.message}; revocations are not shown (the daemon keeps its last good list)\n`);
+  }
   const revocations = file.ok ? file.parsed.entries : [];
   const rows = sessions.map((session) => ({ session, verdict: decide(session, policy, revocations, now) }));
   rows.sort((a, b) => a.session.pid - b.session.pid);
   if (json) {
-    process.stdout.write(
+    io.out.write(
       JSON.stringify(
         rows.map((r) => sessionJson(r.session, r.verdict, policy, now)),
         null,
@@ -26,13 +28,14 @@ export async function listSessions(policy: Policy, json: boolean): Promise<void>
       ) + '\n',
     );
   } else {
-    process.stdout.write((rows.length ? sessionsTable(rows, policy, now) : 'no mosh sessions') + '\n');
+    io.out.write((rows.length ? sessionsTable(rows, policy, now) : 'no mosh sessions') + '\n');
   }
   for (const p of problems) {
-    if (p.what === 'utmp') process.stderr.write('note: utmp is missing or unreadable; attach state is unknown\n');
-    else
-      process.stderr.write(
+    if (p.what === 'utmp') io.err.write('note: utmp is missing or unreadable; attach state is unknown\n');
+    else {
+      io.err.write(
         `note: cannot read /proc/PID/${p.what} of some processes (${p.code}); run as root for a complete view\n`,
       );
+    }
   }
 }

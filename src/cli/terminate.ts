@@ -1,14 +1,21 @@
 // moshwarden terminate PID: end one session through the daemon's own path (reason "manual").
-import { end, endFields } from '../act/enforce.js';
-import { matchRule } from '../core/policy.js';
+import { endMany } from '../act/end.js';
+import { limitsFor, ruleIndex } from '../core/policy.js';
 import type { Policy } from '../core/types.js';
-import { createLogger } from '../log/logger.js';
 import { createNss } from '../host/nss.js';
 import { system } from '../host/system.js';
+import { endFields } from '../log/fields.js';
+import { createLogger } from '../log/logger.js';
 import { Discovery } from '../sessions/discover.js';
 import { CliExit } from './config-path.js';
+import type { Io } from './io.js';
 
-export async function terminateCommand(pidText: string, reason: string | undefined, policy: Policy): Promise<void> {
+export async function terminateCommand(
+  pidText: string,
+  reason: string | undefined,
+  policy: Policy,
+  io: Io,
+): Promise<void> {
   if (!/^[1-9][0-9]{0,9}$/.test(pidText)) throw new CliExit(2, `not a PID: ${pidText}`);
   const pid = Number(pidText);
   const discovery = new Discovery({ nss: createNss() });
@@ -17,29 +24,31 @@ export async function terminateCommand(pidText: string, reason: string | undefin
   if (!session) throw new CliExit(2, `PID ${pid} is not a mosh session (see \`moshwarden sessions\`)`);
 
   // The audit trail goes to stderr as JSON lines; stdout keeps the one human-readable result line.
-  const log = createLogger({ level: policy.log.level, fd: 2, journald: false });
-  const match = matchRule(session, policy);
-  const limits = match.kind === 'matched' ? match.limits : policy.defaults;
-  const outcome = await end(
-    session,
-    { reason: 'manual', graceMs: limits.graceMs, countOutput: limits.countOutput, detail: reason ?? null },
-    system.now(),
-    { ...system, log, dryRun: false },
-  );
+  const log = createLogger({ level: policy.log.level, out: io.err });
+  const match = limitsFor(session, policy);
+  const now = system.now();
+  const verdict = {
+    action: 'terminate',
+    reason: 'manual',
+    at: now,
+    rule: ruleIndex(match),
+    limits: match.limits,
+  } as const;
+  const [pending] = endMany([{ session, verdict, detail: reason ?? null }], now, { ...system, log, dryRun: false });
+  const outcome = await pending!;
   const who = `${pid} (${session.user ?? `uid ${session.uid}`} ${session.tty ?? '?'})`;
   switch (outcome?.result) {
     case 'exited':
     case 'killed':
     case 'gone': {
-      const now = system.now();
-      log.info(endFields(session, now, 'manual'), 'session gone');
+      log.info(endFields(session, system.now(), 'manual'), 'session gone');
       const how =
         outcome.result === 'killed'
           ? `killed with SIGKILL after ${outcome.afterMs} ms`
           : outcome.result === 'gone'
             ? 'was already gone'
             : `exited ${outcome.afterMs} ms after SIGTERM`;
-      process.stdout.write(`session ${who} ${how}\n`);
+      io.out.write(`session ${who} ${how}\n`);
       return;
     }
     case 'failed':

@@ -1,11 +1,23 @@
-// decide(session, policy, revocations, now) -> Verdict. Pure: no clock, no I/O, no node: imports.
+// decide(session, policy, revocations, now, memory) -> Verdict. Pure: no clock, no I/O, no node: imports.
 //
 // Precedence, written once: revoked > exempt > (rule limits over defaults). Within the limits, the
-// timed reasons (idle, max_age, detached) are each turned into a candidate verdict and the most urgent wins.
+// timed reasons (idle, max_age, detached) each give a candidate verdict and the most urgent wins.
 // Fail safe: an unknown idle time, an unknown attach time or unresolved names never lead to a kill.
 import { cidrContains } from './cidr.js';
-import { matchRule } from './policy.js';
-import type { Action, Limits, Policy, Revocation, Session, SessionMemory, TimedReason, Verdict } from './types.js';
+import { limitsFor, ruleIndex } from './policy.js';
+import type {
+  Limits,
+  Policy,
+  Revocation,
+  RunningLimit,
+  Session,
+  SessionMemory,
+  Verdict,
+  WarnedVerdict,
+  WarnVerdict,
+  EndVerdict,
+  KeepVerdict,
+} from './types.js';
 
 const NO_MEMORY: SessionMemory = { warnings: [] };
 
@@ -16,18 +28,17 @@ export function decide(
   now: number,
   memory: SessionMemory = NO_MEMORY,
 ): Verdict {
+  const match = limitsFor(session, policy);
   const revocation = findRevocation(session, revocations, now);
-  if (revocation) return { action: 'terminate', reason: 'revoked', at: now, rule: null, revocation };
+  if (revocation)
+    return { action: 'terminate', reason: 'revoked', at: now, rule: null, limits: match.limits, revocation };
 
-  const match = matchRule(session, policy);
-  if (match.kind === 'unresolved') return { action: 'keep', reason: 'ok', at: null, rule: match.rule.index };
-  const rule = match.kind === 'matched' ? match.rule.index : null;
+  const rule = ruleIndex(match);
+  if (match.kind === 'unresolved') return { action: 'keep', reason: 'ok', at: null, rule };
   if (match.limits.exempt) return { action: 'keep', reason: 'exempt', at: null, rule };
 
-  const candidates = timedCandidates(session, match.limits, memory, now);
-  const chosen = mostUrgent(candidates);
-  if (!chosen) return { action: 'keep', reason: 'ok', at: null, rule };
-  return { action: chosen.action, reason: chosen.reason, at: chosen.at, rule };
+  const candidates = runningLimits(session, match.limits).map((l) => judge(l, match.limits, memory, now, rule));
+  return mostUrgent(candidates) ?? { action: 'keep', reason: 'ok', at: null, rule };
 }
 
 /** The first revocation entry in force that covers this session, or undefined. */
@@ -63,73 +74,59 @@ export function lastActivity(
   return session.lastInputAt;
 }
 
-interface Candidate {
-  action: Action;
-  reason: TimedReason | 'ok';
-  at: number;
-}
-
-interface Limit {
-  reason: TimedReason;
-  /** The time the limit is counted from; a newer basis voids an earlier warning. */
-  basis: number;
-  deadline: number;
-  /** Detached sessions have nobody at the terminal to read a warning. */
-  warns: boolean;
-}
-
-function activeLimits(s: Session, limits: Limits): Limit[] {
-  const out: Limit[] = [];
+/** The limits that are counting for this session now; a limit whose start is unknown is not counting. */
+export function runningLimits(s: Session, limits: Limits): RunningLimit[] {
+  const out: RunningLimit[] = [];
+  const limit = (reason: RunningLimit['reason'], basis: number, limitMs: number, warns: boolean) =>
+    out.push({ reason, basis, deadline: basis + limitMs, limitMs, warns });
   const activity = lastActivity(s, limits.countOutput);
-  if (limits.idleTimeoutMs !== null && activity !== null) {
-    out.push({ reason: 'idle', basis: activity, deadline: activity + limits.idleTimeoutMs, warns: true });
-  }
-  if (limits.maxAgeMs !== null) {
-    out.push({ reason: 'max_age', basis: s.startedAt, deadline: s.startedAt + limits.maxAgeMs, warns: true });
-  }
+  if (limits.idleTimeoutMs !== null && activity !== null) limit('idle', activity, limits.idleTimeoutMs, true);
+  if (limits.maxAgeMs !== null) limit('max_age', s.startedAt, limits.maxAgeMs, true);
   if (limits.detachedTimeoutMs !== null && s.state === 'detached' && s.stateSince !== null) {
-    out.push({
-      reason: 'detached',
-      basis: s.stateSince,
-      deadline: s.stateSince + limits.detachedTimeoutMs,
-      warns: false,
-    });
+    limit('detached', s.stateSince, limits.detachedTimeoutMs, false);
   }
   return out;
 }
 
-function timedCandidates(s: Session, limits: Limits, memory: SessionMemory, now: number): Candidate[] {
-  return activeLimits(s, limits).map((limit) => {
-    const warnBefore = limit.warns ? limits.warnBeforeMs : null;
-    if (warnBefore === null) {
-      return now >= limit.deadline
-        ? { action: 'terminate', reason: limit.reason, at: limit.deadline }
-        : { action: 'keep', reason: 'ok', at: limit.deadline };
-    }
-    // A warning counts only for the same period: if the user typed since (a newer basis), it is void.
-    const warned = memory.warnings.find((w) => w.reason === limit.reason && w.basis >= limit.basis);
-    if (warned) {
-      // Never end a session sooner than warn_before after the warning actually appeared.
-      const endAt = Math.max(limit.deadline, warned.at + warnBefore);
-      return now >= endAt
-        ? { action: 'terminate', reason: limit.reason, at: endAt }
-        : { action: 'keep', reason: limit.reason, at: endAt };
-    }
-    const warnAt = limit.deadline - warnBefore;
-    return now >= warnAt
-      ? { action: 'warn', reason: limit.reason, at: Math.max(limit.deadline, now + warnBefore) }
-      : { action: 'keep', reason: 'ok', at: warnAt };
-  });
+type Candidate = KeepVerdict | WarnedVerdict | WarnVerdict | EndVerdict;
+
+function judge(
+  limit: RunningLimit,
+  limits: Limits,
+  memory: SessionMemory,
+  now: number,
+  rule: number | null,
+): Candidate {
+  const warnBefore = limit.warns ? limits.warnBeforeMs : null;
+  if (warnBefore === null) {
+    return now >= limit.deadline
+      ? { action: 'terminate', reason: limit.reason, at: limit.deadline, rule, limits, limit, warning: null }
+      : { action: 'keep', reason: 'ok', at: limit.deadline, rule };
+  }
+  // A warning counts only for the same period: if the user typed since (a newer basis), it is void.
+  const warning = memory.warnings.find((w) => w.reason === limit.reason && w.basis >= limit.basis);
+  if (warning) {
+    // Never end a session sooner than warn_before after the warning actually appeared.
+    const endAt = Math.max(limit.deadline, warning.at + warnBefore);
+    return now >= endAt
+      ? { action: 'terminate', reason: limit.reason, at: endAt, rule, limits, limit, warning }
+      : { action: 'keep', reason: limit.reason, at: endAt, rule, limits, limit, warning };
+  }
+  const warnAt = limit.deadline - warnBefore;
+  return now >= warnAt
+    ? { action: 'warn', reason: limit.reason, at: Math.max(limit.deadline, now + warnBefore), rule, limits, limit }
+    : { action: 'keep', reason: 'ok', at: warnAt, rule };
 }
 
-const RANK: Record<Action, number> = { terminate: 2, warn: 1, keep: 0 };
+const RANK = { terminate: 2, warn: 1, keep: 0 } as const;
 
 /** Terminate beats warn beats keep; among equals the earliest due time wins (ties keep list order). */
 function mostUrgent(candidates: Candidate[]): Candidate | undefined {
   let best: Candidate | undefined;
   for (const c of candidates) {
-    if (!best || RANK[c.action] > RANK[best.action] || (RANK[c.action] === RANK[best.action] && c.at < best.at))
-      best = c;
+    const better =
+      !best || RANK[c.action] > RANK[best.action] || (RANK[c.action] === RANK[best.action] && c.at! < best.at!);
+    if (better) best = c;
   }
   return best;
 }

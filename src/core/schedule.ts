@@ -3,20 +3,20 @@
 // A sweep is wall-clock policy ("end every detached session at 03:00"), so it follows the same safety
 // rules as the timed limits: an exempt rule protects a session, unresolved names never lead to a kill,
 // and a session still waiting for its first client, or whose state is unknown, is not "detached".
-import { matchRule } from './policy.js';
-import type { Policy, Schedule, Session, Verdict } from './types.js';
+import { limitsFor, ruleIndex } from './policy.js';
+import type { EndVerdict, Policy, Schedule, Session } from './types.js';
 
 export function sweepVerdict(
   session: Pick<Session, 'user' | 'groups' | 'state'>,
   schedule: Schedule,
   policy: Pick<Policy, 'rules' | 'defaults'>,
   now: number,
-): Verdict | null {
+): EndVerdict | null {
   if (schedule.terminate === 'detached' && session.state !== 'detached') return null;
   if (!inScope(session, schedule)) return null;
-  const match = matchRule(session, policy);
+  const match = limitsFor(session, policy);
   if (match.kind === 'unresolved' || match.limits.exempt) return null;
-  return { action: 'terminate', reason: 'schedule', at: now, rule: match.kind === 'matched' ? match.rule.index : null };
+  return { action: 'terminate', reason: 'schedule', at: now, rule: ruleIndex(match), limits: match.limits };
 }
 
 /** No users/groups: every session. Otherwise the user is listed OR in a listed group (like rules). */

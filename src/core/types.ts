@@ -122,13 +122,55 @@ export interface Revocation {
   until: number | null;
 }
 
-export interface Verdict {
-  action: Action;
-  reason: Reason;
-  /** When the next action is due (epoch ms); null if never. */
+/** A limit that is running for a session: what it counts from, when it is reached, and how long it is. */
+export interface RunningLimit {
+  reason: TimedReason;
+  /** The time the limit is counted from (last activity, start, detach); a newer basis voids a warning. */
+  basis: number;
+  /** basis + the limit. */
+  deadline: number;
+  /** The configured length (idle_timeout, max_age or detached_timeout), for the warning text. */
+  limitMs: number;
+  /** Whether the limit warns first: a detached session has nobody at the terminal to read a warning. */
+  warns: boolean;
+}
+
+/** What decide says about one session. Every verdict carries its reason; the shapes say what follows. */
+export type Verdict = KeepVerdict | WarnedVerdict | WarnVerdict | EndVerdict;
+
+/** Nothing to do; `at` is when to look again (null: never, unless something changes). */
+export interface KeepVerdict {
+  action: 'keep';
+  reason: 'ok' | 'exempt';
   at: number | null;
   /** The rule that set the limits, if any (index into `rules:`). */
   rule: number | null;
-  /** For `revoked`: the entry that matched. */
-  revocation?: Revocation;
 }
+
+/** Warned already; the session ends at `at` unless the user comes back (a newer basis). */
+export interface WarnedVerdict {
+  action: 'keep';
+  reason: TimedReason;
+  at: number;
+  rule: number | null;
+  limit: RunningLimit;
+  limits: Limits;
+  warning: WarningRecord;
+}
+
+/** Write the warning now; the session then ends at `at`. */
+export interface WarnVerdict {
+  action: 'warn';
+  reason: TimedReason;
+  at: number;
+  rule: number | null;
+  limit: RunningLimit;
+  limits: Limits;
+}
+
+/** End the session now. `limits` gives the grace period (and count_output, for idle_seconds). */
+export type EndVerdict = { action: 'terminate'; at: number; rule: number | null; limits: Limits } & (
+  | { reason: TimedReason; limit: RunningLimit; warning: WarningRecord | null }
+  | { reason: 'revoked'; revocation: Revocation }
+  | { reason: 'schedule' | 'manual' }
+);

@@ -1,99 +1,15 @@
-// The one boundary between moshwarden and the machine: clock, timers, signals, pty writes, watchers.
-// Everything above this file receives these as parameters, so tests can hand in their own.
-import fs from 'node:fs';
-import nodePath from 'node:path';
+// Host boundary: what the daemon loop and the `terminate` command act through — the clock, timers,
+// signals with the identity check before each one, and pty writes (daemon/loop.ts, LoopHost).
+import type { Target } from '../act/terminate.js';
+import { clock } from './clock.js';
+import { kill } from './process.js';
 import { isSameProcess } from './proc.js';
 import { writeToPty } from './pty.js';
-import type { Target } from '../act/terminate.js';
 
 export const system = {
-  now: (): number => Date.now(),
-  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
-  setTimer(fn: () => void, ms: number): { cancel(): void } {
-    const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
-  },
-  kill: (pid: number, signal: 'SIGTERM' | 'SIGKILL'): void => {
-    process.kill(pid, signal);
-  },
+  ...clock,
+  kill,
   /** Only mosh-server processes are ever signalled. */
   isSame: (t: Target): boolean => isSameProcess(t.pid, t.startTicks, 'mosh-server'),
   write: writeToPty,
 };
-
-/**
- * Calls `onNew` when a pty appears in /dev/pts (inotify IN_CREATE): a new mosh session is noticed at
- * once, not at the next scan. This one watch uses fs.watch, not chokidar: measured here, chokidar turns a
- * pty number freed and re-used within 100 ms into `change`, and reports `change` for every burst of
- * terminal output too (48 events in 2.5 s from one busy pane), so it cannot tell a new pty from output.
- * fs.watch passes inotify's events through: `rename` is create/delete, and output raises nothing.
- */
-export function watchPtys(onNew: () => void, onError: (e: unknown) => void): { close(): Promise<void> } {
-  const watcher = fs.watch('/dev/pts', { persistent: true }, (event) => {
-    if (event === 'rename') onNew();
-  });
-  watcher.on('error', onError);
-  return {
-    close: async () => watcher.close(),
-  };
-}
-
-/**
- * Calls `onEvent` on any change to the file at `path`: appended, truncated, chmod'ed, deleted, created,
- * or replaced by rename. It watches the file's directory (and, for a symlink, the target's directory)
- * with fs.watch, filtered by name: a directory watch survives the file being deleted or renamed over.
- * Measured here: chokidar watching the file itself stopped reporting after a delete, re-create and
- * rename-over in quick succession; the directory watch reported every step within 1 ms.
- * `ensure()` retries a watch that could not be set up (the directory did not exist yet); call it often.
- */
-export class FileWatch {
-  private watchers: fs.FSWatcher[] = [];
-  /** Closed for good (the daemon is stopping): a scan still in flight must not set the watch up again. */
-  private closed = false;
-
-  constructor(
-    private readonly path: string,
-    private readonly onEvent: () => void,
-    private readonly onError: (e: unknown) => void,
-  ) {
-    this.ensure();
-  }
-
-  ensure(): void {
-    if (this.closed || this.watchers.length > 0) return;
-    const targets = new Map<string, string>([[nodePath.dirname(this.path), nodePath.basename(this.path)]]);
-    try {
-      const real = fs.realpathSync(this.path);
-      targets.set(nodePath.dirname(real), nodePath.basename(real));
-    } catch {
-      // no file yet: its directory is enough
-    }
-    for (const [dir, name] of targets) {
-      try {
-        const w = fs.watch(dir, { persistent: true }, (_event, file) => {
-          if (file === null || file === name) this.onEvent();
-        });
-        w.on('error', (e) => {
-          this.drop();
-          this.onError(e);
-        });
-        this.watchers.push(w);
-      } catch (e) {
-        this.drop();
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(e);
-        return;
-      }
-    }
-  }
-
-  close(): void {
-    this.closed = true;
-    this.drop();
-  }
-
-  /** Drops the current watches; ensure() sets them up again. */
-  private drop(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-  }
-}

@@ -4,28 +4,48 @@
 // loses nothing. (A power cut can still lose what the page cache held; an fsync per line would cost a
 // disk flush per event for that.) Reopened on SIGHUP, so logrotate can move the file away.
 import fs from 'node:fs';
-import { writeAll, type LogTap } from './logger.js';
+import { writeAll } from '../host/output.js';
+import type { EventName } from './events.js';
+import type { LogTap } from './logger.js';
 
-/** The events that make up the trail (CONTRACT.md's table), plus why a session was kept or swept. */
-export const AUDIT_EVENTS: ReadonlySet<string> = new Set([
-  'session.start',
-  'session.attach',
-  'session.detach',
-  'session.rule',
-  'session.warn',
-  'session.warn_failed',
-  'session.terminate',
-  'session.kill',
-  'session.signal_error',
-  'session.end',
-  'schedule.run',
-  'revocation.load',
-  'revocation.error',
-  'config.load',
-  'config.error',
-  'daemon.start',
-  'daemon.stop',
-]);
+/**
+ * Which events make up the trail (docs/contract.md, "Log events"): who was connected, from where, why a
+ * session was kept, warned, swept or ended, and what the daemon was told. Keyed by every event name, so
+ * a new event cannot be added without deciding whether it is audited.
+ */
+export const AUDITED: Readonly<Record<EventName, boolean>> = {
+  'session.start': true,
+  'session.attach': true,
+  'session.detach': true,
+  'session.rule': true,
+  'session.warn': true,
+  'session.warn_failed': true,
+  'session.terminate': true,
+  'session.signal': false,
+  'session.kill': true,
+  'session.signal_error': true,
+  'session.end': true,
+  'schedule.run': true,
+  'schedule.warn': false,
+  'schedule.error': false,
+  'schedule.debug': false,
+  'revocation.load': true,
+  'revocation.error': true,
+  'config.load': true,
+  'config.error': true,
+  'audit.error': false,
+  'metrics.error': false,
+  'watch.error': false,
+  'daemon.start': true,
+  'daemon.stop': true,
+  'scan.pass': false,
+  'scan.problem': false,
+  'scan.error': false,
+};
+
+function audited(event: unknown): boolean {
+  return typeof event === 'string' && Object.hasOwn(AUDITED, event) && AUDITED[event as EventName];
+}
 
 export class AuditFile implements LogTap {
   private fd: number | null = null;
@@ -56,7 +76,7 @@ export class AuditFile implements LogTap {
   }
 
   line(event: Record<string, unknown>, raw: string): void {
-    if (this.path === null || !AUDIT_EVENTS.has(String(event.event))) return;
+    if (this.path === null || !audited(event.event)) return;
     if (this.fd === null) this.open(); // the directory may have appeared since
     if (this.fd === null) return;
     try {

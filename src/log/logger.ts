@@ -1,8 +1,9 @@
-// JSON lines through pino, written synchronously: pino's default asynchronous destination lost 19,999
-// of 20,000 lines on SIGTERM (DESIGN.md), and these lines are the audit trail of who was disconnected.
-import fs from 'node:fs';
-import { pino, type Logger } from 'pino';
+// JSON lines through pino, written synchronously to a Writer (host/output.ts says why synchronous).
+// One line per event; the event names are the union in ./events.ts.
+import { pino } from 'pino';
 import type { LogLevel } from '../core/types.js';
+import type { Writer } from '../host/output.js';
+import type { Logger } from './events.js';
 
 export type { Logger };
 
@@ -18,12 +19,12 @@ export interface LogTap {
 }
 
 /**
- * A pino destination: one synchronous write(2) per line, with the journald prefix when asked for. Lines
- * below `minLevel()` are not written to `fd` but still reach the taps: the audit trail must not depend on
+ * A pino destination: one write per line, with the journald prefix when asked for. Lines below
+ * `minLevel()` are not written to `out` but still reach the taps: the audit trail must not depend on
  * how chatty the operational log is.
  */
 export function lineDestination(
-  fd: number,
+  out: Writer,
   journald: boolean,
   minLevel: () => number = () => 0,
   taps: readonly LogTap[] = [],
@@ -33,7 +34,7 @@ export function lineDestination(
       // pino writes the level first ({"level":"warn",...}) because of the formatter below.
       const label = /^\{"level":"(\w+)"/.exec(line)?.[1] ?? 'info';
       const value = LEVEL_VALUE[label] ?? LEVEL_VALUE.info!;
-      if (value >= minLevel()) writeAll(fd, Buffer.from(journald ? `<${PRIORITY[label] ?? 6}>${line}` : line, 'utf8'));
+      if (value >= minLevel()) out.write(journald ? `<${PRIORITY[label] ?? 6}>${line}` : line);
       if (taps.length > 0 && value >= LEVEL_VALUE.info!) {
         let event: Record<string, unknown>;
         try {
@@ -47,36 +48,11 @@ export function lineDestination(
   };
 }
 
-/**
- * Writes every byte: a pipe can take part of a line (EAGAIN on a full non-blocking pipe), and a reader
- * that went away (EPIPE: journald restarting, `| head`) must not take the daemon down with it.
- */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
-export function writeAll(fd: number, data: Buffer): void {
-  let off = 0;
-  let stalls = 0;
-  while (off < data.length) {
-    try {
-      off += fs.writeSync(fd, data, off);
-      stalls = 0;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' && ++stalls < 1000) {
-        Atomics.wait(PAUSE, 0, 0, 1); // the reader is slow: sleep 1 ms, then try again (≤ 1 s in all)
-        continue;
-      }
-      if (code === 'EPIPE' || code === 'EAGAIN') return; // nobody reads: losing the line beats dying
-      throw e;
-    }
-  }
-}
-
 export interface LoggerOptions {
   level: LogLevel;
-  /** File descriptor to write to: 1 for the daemon (stdout), 2 for CLI commands. */
-  fd?: number;
-  /** Prefix lines with `<N>`; default: when systemd says stdout is the journal (JOURNAL_STREAM). */
+  /** Where the lines go: stdout for the daemon, stderr for CLI commands. */
+  out: Writer;
+  /** Prefix lines with `<N>` (when systemd says stdout is the journal: JOURNAL_STREAM). */
   journald?: boolean;
   /** See every line of level info and up, also when `level` is warn or higher. */
   taps?: readonly LogTap[];
@@ -84,7 +60,7 @@ export interface LoggerOptions {
 
 export interface DaemonLogger {
   log: Logger;
-  /** Changes the level of what goes to stdout (a reload); the taps keep seeing info and up. */
+  /** Changes the level of what goes to `out` (a reload); the taps keep seeing info and up. */
   setLevel(level: LogLevel): void;
 }
 
@@ -93,8 +69,6 @@ export function createLogger(opts: LoggerOptions): Logger {
 }
 
 export function createDaemonLogger(opts: LoggerOptions): DaemonLogger {
-  const fd = opts.fd ?? 1;
-  const journald = opts.journald ?? (fd === 1 && Boolean(process.env.JOURNAL_STREAM));
   const taps = opts.taps ?? [];
   let level = opts.level;
   // With taps, pino itself must produce info lines even when stdout wants only warnings.
@@ -106,7 +80,7 @@ export function createDaemonLogger(opts: LoggerOptions): DaemonLogger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    lineDestination(fd, journald, () => LEVEL_VALUE[level]!, taps),
+    lineDestination(opts.out, opts.journald ?? false, () => LEVEL_VALUE[level]!, taps),
   );
   return {
     log,

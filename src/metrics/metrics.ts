@@ -2,10 +2,9 @@
 // from the same event lines the log and the audit trail get (a LogTap), so a metric can never disagree
 // with the log; the session gauges and scan timings come from the daemon after each pass. No user
 // names or pids as labels: their number is unbounded.
-import fs from 'node:fs';
-import path from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Session, SessionState } from '../core/types.js';
+import type { EventName } from '../log/events.js';
 import type { LogTap } from '../log/logger.js';
 
 const STATES: readonly SessionState[] = ['attached', 'detached', 'waiting', 'unknown'];
@@ -75,50 +74,56 @@ export class Metrics implements LogTap {
     registers: [this.registry],
   });
 
-  constructor(version: string) {
+  constructor(version: string, nodeVersion: string) {
     new Gauge({
       name: 'moshwarden_build_info',
       help: 'Version of the running daemon; always 1.',
       labelNames: ['version', 'node'],
       registers: [this.registry],
     })
-      .labels(version, process.versions.node)
+      .labels(version, nodeVersion)
       .set(1);
     for (const state of STATES) this.sessions.labels(state).set(0);
     for (const result of ['ok', 'error']) this.reloads.labels(result).inc(0);
   }
 
+  /**
+   * What each event does to the counters. Keyed by every event name, so a new event cannot be added
+   * without deciding whether (and how) it is counted.
+   */
+  private readonly counts: Readonly<Record<EventName, ((e: Record<string, unknown>) => void) | null>> = {
+    'session.terminate': (e) => void (e.dry_run !== true && this.terminations.labels(reasonOf(e)).inc()),
+    'session.kill': (e) => this.kills.labels(reasonOf(e)).inc(),
+    'session.warn': (e) => void (e.dry_run !== true && this.warnings.labels(reasonOf(e)).inc()),
+    'session.warn_failed': () => this.warnFailures.inc(),
+    'session.signal_error': (e) => this.signalErrors.labels(typeof e.signal === 'string' ? e.signal : 'unknown').inc(),
+    'revocation.load': (e) => void (typeof e.entries === 'number' && this.revocations.set(e.entries)),
+    'revocation.error': () => this.revocationErrors.inc(),
+    'config.load': () => this.reloads.labels('ok').inc(),
+    'config.error': () => this.reloads.labels('error').inc(),
+    'session.start': null,
+    'session.attach': null,
+    'session.detach': null,
+    'session.rule': null,
+    'session.signal': null,
+    'session.end': null,
+    'schedule.run': null,
+    'schedule.warn': null,
+    'schedule.error': null,
+    'schedule.debug': null,
+    'audit.error': null,
+    'metrics.error': null,
+    'watch.error': null,
+    'daemon.start': null,
+    'daemon.stop': null,
+    'scan.pass': null,
+    'scan.problem': null,
+    'scan.error': null,
+  };
+
   line(e: Record<string, unknown>): void {
-    const reason = typeof e.reason === 'string' ? e.reason : 'unknown';
-    switch (e.event) {
-      case 'session.terminate':
-        if (e.dry_run !== true) this.terminations.labels(reason).inc();
-        break;
-      case 'session.kill':
-        this.kills.labels(reason).inc();
-        break;
-      case 'session.warn':
-        if (e.dry_run !== true) this.warnings.labels(reason).inc();
-        break;
-      case 'session.warn_failed':
-        this.warnFailures.inc();
-        break;
-      case 'session.signal_error':
-        this.signalErrors.labels(typeof e.signal === 'string' ? e.signal : 'unknown').inc();
-        break;
-      case 'revocation.load':
-        if (typeof e.entries === 'number') this.revocations.set(e.entries);
-        break;
-      case 'revocation.error':
-        this.revocationErrors.inc();
-        break;
-      case 'config.load':
-        this.reloads.labels('ok').inc();
-        break;
-      case 'config.error':
-        this.reloads.labels('error').inc();
-        break;
-    }
+    if (typeof e.event !== 'string' || !Object.hasOwn(this.counts, e.event)) return;
+    this.counts[e.event as EventName]?.(e);
   }
 
   /** After each pass: the sessions as the daemon sees them, and how long reading the host took. */
@@ -133,18 +138,6 @@ export class Metrics implements LogTap {
   }
 }
 
-/**
- * Replaces `file` atomically: the collector reads either the old file or the new one, never half of one
- * (a temp file in the same directory, then rename). World-readable: node-exporter runs as its own user.
- */
-export function writeTextfile(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.chmodSync(tmp, 0o644); // explicitly: the service's UMask=0077 would leave node-exporter unable to read it
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+function reasonOf(e: Record<string, unknown>): string {
+  return typeof e.reason === 'string' ? e.reason : 'unknown';
 }

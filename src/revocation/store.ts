@@ -5,9 +5,9 @@
 // event into an identical one), so every event means "re-read now, and once more shortly"; every scan
 // also compares the file's identity.
 import type { Revocation } from '../core/types.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/events.js';
 import { targetText } from './parse.js';
-import { readRevocationFile, sameIdentity, statIdentity, type FileIdentity } from './file.js';
+import { readRevocationFile, sameIdentity, statIdentity, type FileIdentity } from '../host/revocation-file.js';
 
 export interface RevocationStoreDeps {
   log: Logger;

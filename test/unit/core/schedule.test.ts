@@ -42,6 +42,7 @@ test('terminate: detached ends detached sessions only, never waiting or unknown 
     reason: 'schedule',
     at: T,
     rule: 1,
+    limits: { ...defaults, idleTimeoutMs: 60_000 },
   });
   for (const state of ['attached', 'waiting', 'unknown'] as const)
     assert.equal(sweepVerdict(s({ state }), sched({}), policy, T), null, state);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { Daemon, discountOwnWrite } from '../../../src/daemon/daemon.js';
+import { Daemon } from '../../../src/daemon/loop.js';
+import { discountOwnWrite } from '../../../src/daemon/tracker.js';
 import type { Policy, Revocation, Session } from '../../../src/core/types.js';
 
 const MIN = 60_000;
@@ -58,8 +59,9 @@ function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[]
     scan: async () => ({ sessions: sessions.filter((s) => alive.has(s.pid)), pending: 0, problems: [] }),
     log,
     revocations: () => revocations,
-    setTimer: () => ({ cancel() {} }),
-    act: {
+    host: {
+      setTimer: () => ({ cancel() {} }),
+      defer: (fn) => void setImmediate(fn),
       now: () => now,
       sleep: async (ms) => {
         now += ms;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { AuditFile } from '../../../src/log/audit.js';
 import { createDaemonLogger } from '../../../src/log/logger.js';
+import { fdWriter } from '../../../src/host/output.js';
 
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mw-audit-'));
@@ -22,7 +23,7 @@ test('the audit file gets the session, revocation and config events, whatever th
   const stdout = path.join(dir, 'stdout');
   const fd = fs.openSync(stdout, 'w');
   const audit = new AuditFile(file, () => {});
-  const { log } = createDaemonLogger({ level: 'warn', fd, journald: false, taps: [audit] });
+  const { log } = createDaemonLogger({ level: 'warn', out: fdWriter(fd), journald: false, taps: [audit] });
   log.info({ event: 'session.start', pid: 7, user: 'mw-alice' }, 'session found');
   log.debug({ event: 'scan.pass' }, 'scanned');
   log.info({ event: 'scan.problem' }, 'not an audit event');

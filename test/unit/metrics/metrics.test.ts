@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Metrics, writeTextfile } from '../../../src/metrics/metrics.js';
+import { Metrics } from '../../../src/metrics/metrics.js';
+import { writeTextfile } from '../../../src/metrics/textfile.js';
 
 /** The value of one sample line, e.g. value(text, 'moshwarden_sessions{state="attached"}'). */
 function value(text: string, sample: string): number | undefined {
@@ -12,7 +13,7 @@ function value(text: string, sample: string): number | undefined {
 }
 
 test('counters follow the event lines; dry-run terminations and warnings are not counted', async () => {
-  const m = new Metrics('9.9.9');
+  const m = new Metrics('9.9.9', process.versions.node);
   m.line({ event: 'session.terminate', reason: 'idle', dry_run: false });
   m.line({ event: 'session.terminate', reason: 'revoked', dry_run: false });
   m.line({ event: 'session.terminate', reason: 'revoked', dry_run: false });
@@ -34,7 +35,7 @@ test('counters follow the event lines; dry-run terminations and warnings are not
 });
 
 test('after a pass: sessions by state (zeros included), scan duration and time; no user or pid labels', async () => {
-  const m = new Metrics('1.0.0');
+  const m = new Metrics('1.0.0', process.versions.node);
   m.scanned([{ state: 'attached' }, { state: 'attached' }, { state: 'detached' }], 3, 1_800_000_000_000);
   const text = await m.render();
   assert.equal(value(text, 'moshwarden_sessions{state="attached"}'), 2);

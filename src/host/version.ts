@@ -1,4 +1,4 @@
-// The package version, for --version and the build_info metric.
+// Host boundary: the package version, read from package.json (for --version and build_info).
 import { readFileSync } from 'node:fs';
 
 export function version(): string {

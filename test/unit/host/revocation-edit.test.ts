@@ -6,12 +6,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { RevocationTarget } from '../../../src/core/types.js';
-import { appendLine, EditError, removeTarget } from '../../../src/revocation/edit.js';
+import { appendLine, EditError, removeTarget } from '../../../src/host/revocation-edit.js';
 import { parseRevocations, parseTarget } from '../../../src/revocation/parse.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : 'needs root: edits create root-owned files and keep owners with chown';
-const EDIT_MODULE = fileURLToPath(new URL('../../../src/revocation/edit.js', import.meta.url));
+const EDIT_MODULE = fileURLToPath(new URL('../../../src/host/revocation-edit.js', import.meta.url));
 
 let dir = '';
 let n = 0;

@@ -11,11 +11,11 @@ import {
   sameIdentity,
   statIdentity,
   type ReadResult,
-} from '../../../src/revocation/file.js';
+} from '../../../src/host/revocation-file.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : 'needs root: the file must be owned by uid 0, and chown is root-only';
-const FILE_MODULE = fileURLToPath(new URL('../../../src/revocation/file.js', import.meta.url));
+const FILE_MODULE = fileURLToPath(new URL('../../../src/host/revocation-file.js', import.meta.url));
 
 let dir = '';
 let n = 0;

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { endMany, type ActDeps } from '../../../src/act/enforce.js';
-import type { Session } from '../../../src/core/types.js';
+import { endMany, type EndDeps } from '../../../src/act/end.js';
+import type { Limits, Session } from '../../../src/core/types.js';
+
+const DEFAULTS: Limits = {
+  idleTimeoutMs: null,
+  countOutput: false,
+  warnBeforeMs: null,
+  graceMs: 10_000,
+  maxAgeMs: null,
+  detachedTimeoutMs: null,
+  exempt: false,
+};
 
 function session(pid: number): Session {
   return {
@@ -28,7 +38,7 @@ function world(dryRun = false) {
   const calls: string[] = [];
   const alive = new Set([1, 2, 4]);
   const lines: Record<string, unknown>[] = [];
-  const deps: ActDeps = {
+  const deps: EndDeps = {
     log: pino(
       { base: undefined, level: 'debug' },
       { write: (l: string) => void (lines.push(JSON.parse(l)), calls.push(`log ${lines.at(-1)!.event}`)) },
@@ -48,7 +58,15 @@ function world(dryRun = false) {
 
 const batch = [1, 2, 3, 4].map((pid) => ({
   session: session(pid),
-  request: { reason: 'revoked' as const, graceMs: 1000, countOutput: false, detail: 'offboarding' },
+  verdict: {
+    action: 'terminate' as const,
+    reason: 'revoked' as const,
+    at: 1000,
+    rule: null,
+    limits: { ...DEFAULTS, graceMs: 1000 },
+    revocation: { target: { kind: 'user' as const, name: 'mw-alice' }, line: 1, reason: 'offboarding', until: null },
+  },
+  detail: 'offboarding',
 }));
 
 test('endMany: every identity check, then the closing lines, then every SIGTERM back to back', async () => {

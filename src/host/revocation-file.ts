@@ -2,7 +2,7 @@
 // owned by root and not writable by group or others (checked on the opened file, after following a
 // symlink, so a swap between check and read cannot slip a user's file in).
 import fs from 'node:fs';
-import { parseRevocations, type ParsedRevocations } from './parse.js';
+import { parseRevocations, type ParsedRevocations } from '../revocation/parse.js';
 
 /** A revocation file this large is not a list of revocations. */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;

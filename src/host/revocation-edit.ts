@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RevocationTarget } from '../core/types.js';
-import { identityOf, readAll, sameIdentity, unsafeReason } from './file.js';
-import { completeLines, parseRevocations, targetText } from './parse.js';
+import { identityOf, readAll, sameIdentity, unsafeReason } from './revocation-file.js';
+import { completeLines, parseRevocations, targetText } from '../revocation/parse.js';
 
 export class EditError extends Error {}
 

@@ -1,0 +1,113 @@
+// act, part two: end sessions. Closing line, SIGTERM, SIGKILL after the grace period, and the
+// session.terminate / session.kill / session.signal_error lines. Shared by the daemon and `terminate`.
+import type { EndVerdict, Session } from '../core/types.js';
+import type { Logger } from '../log/events.js';
+import { idleSeconds, revocationFields, sessionFields } from '../log/fields.js';
+import { closingText } from './messages.js';
+import { escalate, send, type Outcome, type Sent, type TerminateDeps } from './terminate.js';
+import type { PtyWrite } from './warn.js';
+
+export interface EndDeps extends Omit<TerminateDeps, 'onSignal'> {
+  log: Logger;
+  write(tty: string, text: string, times?: boolean): PtyWrite;
+  dryRun: boolean;
+}
+
+/** One session to end, why (the verdict), and what to show with the closing line. */
+export interface Ending {
+  session: Session;
+  verdict: EndVerdict;
+  /** Shown on the terminal with the closing line (a revocation's reason, `--reason TEXT`). */
+  detail?: string | null;
+}
+
+/** The closing line goes to sessions that are ended by someone, not by a limit they were warned about. */
+function closes(v: EndVerdict): boolean {
+  return v.reason === 'revoked' || v.reason === 'manual' || v.reason === 'schedule';
+}
+
+/**
+ * Ends several sessions at once (a revocation of a user with 200 sessions): every identity check, then
+ * every closing line, then every SIGTERM in one tight loop, and only then the log lines; the grace
+ * periods run side by side. Measured on 2 cores with 200 sessions: each pty write and each SIGTERM wakes
+ * a mosh-server, and woken or exiting sessions take the CPU from the loop that still has SIGTERMs to
+ * send. A closing line right before each SIGTERM was the slowest order (last SIGTERM 150-190 ms after
+ * the append); log lines before the loop added ~15 ms. The check-to-signal gap stays tens of
+ * milliseconds, far below what pid reuse needs (the pid counter wrapping pid_max).
+ * In dry run only the session.terminate lines are written (dry_run: true). The caller logs session.end
+ * when the session is gone. Returns one promise per session, in order, each settling when it is gone.
+ */
+export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): Promise<Outcome | null>[] {
+  const items = batch.map((e) => ({
+    ...e,
+    fields: {
+      ...sessionFields(e.session),
+      reason: e.verdict.reason,
+      ...revocationFields(e.verdict.reason === 'revoked' ? e.verdict.revocation : undefined),
+    },
+  }));
+  const logTerminate = ({ session, verdict, fields }: (typeof items)[number]) =>
+    deps.log.info(
+      {
+        event: 'session.terminate',
+        ...fields,
+        idle_seconds: idleSeconds(session, verdict.limits.countOutput, now),
+        dry_run: deps.dryRun,
+      },
+      deps.dryRun ? 'would terminate' : 'terminating',
+    );
+  if (deps.dryRun) {
+    items.forEach(logTerminate);
+    return items.map(() => Promise.resolve(null));
+  }
+
+  const notes: { fields: object; at: string }[] = [];
+  let inLoop = true;
+  const tdeps = items.map(({ fields }): TerminateDeps => ({
+    ...deps,
+    onSignal: (signal) => {
+      const at = new Date(deps.now()).toISOString();
+      if (inLoop)
+        notes.push({ fields, at }); // no log write between two SIGTERMs
+      else deps.log.debug({ event: 'session.signal', ...fields, signal, at }, `${signal} sent`);
+      if (signal === 'SIGKILL') deps.log.warn({ event: 'session.kill', ...fields }, 'still alive after grace: SIGKILL');
+    },
+  }));
+  const same = items.map(({ session }) => deps.isSame(session));
+  // The client restores the user's screen when the session ends, so this line is mostly for a slow
+  // SIGTERM; the real notice is the warning that came before (docs/architecture.md). Only sessions that
+  // are still ours get it: a pty number whose session is gone may already be someone else's.
+  items.forEach(({ session, verdict, detail }, i) => {
+    if (same[i] && session.tty !== null && closes(verdict)) {
+      deps.write(session.tty, closingText(verdict.reason, detail ?? null), false);
+    }
+  });
+  const start = deps.now();
+  const sent = items.map(({ session }, i): Sent => (same[i] ? send(tdeps[i]!, session, 'SIGTERM', true) : 'gone'));
+  inLoop = false;
+  items.forEach(logTerminate);
+  for (const { fields, at } of notes) {
+    deps.log.debug({ event: 'session.signal', ...fields, signal: 'SIGTERM', at }, 'SIGTERM sent');
+  }
+
+  return items.map(({ session, verdict, fields }, i) =>
+    escalate(session, verdict.limits.graceMs, tdeps[i]!, start, sent[i]!).then((outcome) => {
+      if (outcome.result === 'failed') {
+        const why =
+          outcome.code === 'EPERM'
+            ? ': permission denied (the daemon needs CAP_KILL, or root); the session lives on'
+            : '';
+        deps.log.error(
+          { event: 'session.signal_error', ...fields, signal: outcome.signal, code: outcome.code },
+          `could not send ${outcome.signal} (${outcome.code})${why}`,
+        );
+      } else if (outcome.result === 'stuck') {
+        deps.log.error(
+          { event: 'session.signal_error', ...fields, signal: 'SIGKILL', code: 'STUCK' },
+          'still present after SIGKILL',
+        );
+      }
+      return outcome;
+    }),
+  );
+}

@@ -1,0 +1,38 @@
+// The log lines the loop writes about what it saw (as opposed to what it did: src/act/).
+import type { Session } from '../core/types.js';
+import type { EventFields } from '../log/events.js';
+import { sessionFields } from '../log/fields.js';
+import type { ScanProblem } from '../sessions/discover.js';
+import type { Change } from './tracker.js';
+
+/** session.start / session.attach / session.detach for a change the tracker reported, or null. */
+export function changeLine(change: Change, s: Session): { fields: EventFields; message: string } | null {
+  switch (change) {
+    case 'start':
+      return {
+        fields: {
+          event: 'session.start',
+          ...sessionFields(s),
+          from: s.from,
+          started_at: new Date(s.startedAt).toISOString(),
+          state: s.state,
+          client: s.client,
+          groups: s.groups,
+        },
+        message: 'session found',
+      };
+    case 'attach':
+      return { fields: { event: 'session.attach', ...sessionFields(s), client: s.client }, message: 'client attached' };
+    case 'detach':
+      return { fields: { event: 'session.detach', ...sessionFields(s), client: null }, message: 'client lost' };
+    case null:
+      return null;
+  }
+}
+
+/** What a scan.problem line says: the operator's next step. */
+export function problemMessage(p: ScanProblem): string {
+  return p.what === 'utmp'
+    ? 'utmp is missing or unreadable: attach state and client addresses are unknown'
+    : `cannot read /proc/PID/${p.what} of other users' processes (${p.code}): needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH`;
+}

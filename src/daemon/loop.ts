@@ -1,0 +1,262 @@
+// The daemon's loop: scan (host → sessions), decide, act; the memory between passes is daemon/tracker.ts.
+// When passes run is daemon/runner.ts.
+import { endMany, type EndDeps, type Ending } from '../act/end.js';
+import { warn } from '../act/warn.js';
+import { decide } from '../core/decide.js';
+import { limitsFor } from '../core/policy.js';
+import { sweepVerdict } from '../core/schedule.js';
+import type { EndVerdict, Policy, Revocation, Schedule, Session, Verdict } from '../core/types.js';
+import type { Logger } from '../log/events.js';
+import { endFields, sessionFields } from '../log/fields.js';
+import type { ScanResult } from '../sessions/discover.js';
+import { changeLine, problemMessage } from './lines.js';
+import { PassRunner, type PassRequest, type RunnerHost, type Trigger } from './runner.js';
+import { observe, ruleLine, type Tracked } from './tracker.js';
+
+export type { Trigger };
+
+/** What the loop needs from the host: the clock, timers, signals and pty writes (host/system.ts). */
+export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun'>, RunnerHost {}
+
+export interface DaemonDeps {
+  scan(full: boolean): Promise<ScanResult>;
+  host: LoopHost;
+  log: Logger;
+  /** The revocations in force (every source merged: revocation/sources.ts). */
+  revocations(): readonly Revocation[];
+  /** Told after each pass: the sessions as the daemon now sees them, and how long the scan took (metrics). */
+  onPass?(sessions: readonly Session[], scanMs: number, now: number): void;
+}
+
+/** A session seen before its pty is known (just forked) is looked at again this soon, this many times. */
+const PENDING_RESCAN_MS = 50;
+const PENDING_RESCAN_MAX = 40;
+
+export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {
+  return `${s.pid}:${s.startTicks}`;
+}
+
+export class Daemon {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly problemsLogged = new Set<string>();
+  private readonly runner: PassRunner;
+  private pendingRescans = 0;
+  /** Schedules that fired and are applied by the next pass, on fresh data. */
+  private sweeps: Schedule[] = [];
+
+  constructor(
+    private policy: Policy,
+    private readonly deps: DaemonDeps,
+  ) {
+    this.runner = new PassRunner(
+      deps.host,
+      (req) => this.run(req),
+      (e) => {
+        this.deps.log.error({ event: 'scan.error', err: e }, 'scan failed; the next one runs as planned');
+        this.runner.wakeAt(this.deps.host.now() + this.policy.scanIntervalMs);
+      },
+    );
+  }
+
+  setPolicy(policy: Policy): void {
+    this.policy = policy;
+  }
+
+  /** Sessions and verdicts from the last pass, for status output. */
+  snapshot(): { session: Session; verdict: Verdict | null }[] {
+    return [...this.tracked.values()].map((t) => ({ session: t.session, verdict: t.verdict }));
+  }
+
+  start(): Promise<void> {
+    return this.request('start');
+  }
+
+  /** A `schedules:` entry fired (node-cron): the next pass ends the sessions it covers. */
+  sweep(schedule: Schedule): Promise<void> {
+    this.sweeps.push(schedule);
+    return this.request('schedule');
+  }
+
+  stop(): void {
+    this.runner.stop();
+  }
+
+  /** Runs a pass now, or right after the one in progress. Resolves when the passes are done. */
+  request(trigger: Trigger): Promise<void> {
+    return this.runner.request(trigger);
+  }
+
+  private async run({ full, triggers }: PassRequest): Promise<void> {
+    if (triggers.has('revocation')) this.revocationSweep();
+    await this.pass(full);
+  }
+
+  private async pass(full: boolean): Promise<void> {
+    const began = this.deps.host.now();
+    const result = await this.deps.scan(full);
+    const scanMs = this.deps.host.now() - began;
+    this.deps.log.debug(
+      { event: 'scan.pass', full, sessions: result.sessions.length, pending: result.pending, scan_ms: scanMs },
+      'scanned',
+    );
+    this.logProblems(result);
+    const now = this.deps.host.now();
+    const seen = new Set<string>();
+    let nextDue = now + this.policy.scanIntervalMs;
+
+    const sweeps = this.sweeps.splice(0);
+    const swept = sweeps.map(() => [] as number[]); // pids ended by each sweep, for schedule.run
+    const endings: Ending[] = [];
+    for (const raw of result.sessions) {
+      const key = sessionKey(raw);
+      seen.add(key);
+      const t = this.track(key, raw, now, (at) => (nextDue = Math.min(nextDue, at)));
+      if (t.ending !== null || now < t.retryAt) continue;
+      this.logRule(t);
+      let verdict = decide(t.session, this.policy, this.deps.revocations(), now, t.memory);
+      // A schedule that fired ends what it covers, unless decide already ends it (revoked, say).
+      for (let i = 0; i < sweeps.length && verdict.action !== 'terminate'; i++) {
+        const bySweep = sweepVerdict(t.session, sweeps[i]!, this.policy, now);
+        if (bySweep) {
+          verdict = bySweep;
+          swept[i]!.push(t.session.pid);
+        }
+      }
+      this.act(t, verdict, now, endings);
+      if (verdict.at !== null && verdict.at > now) nextDue = Math.min(nextDue, verdict.at);
+    }
+    sweeps.forEach((sw, i) =>
+      this.deps.log.info(
+        {
+          event: 'schedule.run',
+          schedule: sw.index,
+          cron: sw.cron,
+          terminate: sw.terminate,
+          sessions: swept[i]!.length,
+          pids: swept[i],
+          dry_run: this.policy.dryRun,
+        },
+        `schedule ${sw.index} (${sw.cron}): ${swept[i]!.length} session(s) to end`,
+      ),
+    );
+    this.endAll(endings, now);
+    for (const [key, t] of this.tracked) if (!seen.has(key) && !this.isEnding(t)) this.finish(key, now);
+    // A revocation's `until` is a moment to re-evaluate too: the entry lapses then, not at the next edit.
+    for (const r of this.deps.revocations()) {
+      if (r.until !== null && r.until > now) nextDue = Math.min(nextDue, r.until);
+    }
+
+    this.deps.onPass?.(
+      [...this.tracked.values()].map((t) => t.session),
+      scanMs,
+      now,
+    );
+    this.pendingRescans = result.pending > 0 ? this.pendingRescans + 1 : 0;
+    const soon = result.pending > 0 && this.pendingRescans <= PENDING_RESCAN_MAX;
+    this.runner.wakeAt(nextDue, soon ? PENDING_RESCAN_MS : 0);
+  }
+
+  /**
+   * A new revocation bites before the rescan: the sessions we already know are checked against it at
+   * once (no /proc reads but the identity check before each signal). The full pass follows.
+   */
+  private revocationSweep(): void {
+    const now = this.deps.host.now();
+    const revocations = this.deps.revocations();
+    const endings: Ending[] = [];
+    for (const t of this.tracked.values()) {
+      if (t.ending !== null) continue;
+      const verdict = decide(t.session, this.policy, revocations, now, t.memory);
+      if (verdict.reason === 'revoked') this.act(t, verdict, now, endings);
+    }
+    this.endAll(endings, now);
+  }
+
+  /** Records a new reading of a session (tracker.ts) and logs start/attach/detach. */
+  private track(key: string, raw: Session, now: number, recheck: (at: number) => void): Tracked {
+    const { tracked: t, change, recheckAt } = observe(this.tracked.get(key), raw, now);
+    this.tracked.set(key, t);
+    if (recheckAt !== null) recheck(recheckAt);
+    const line = changeLine(change, t.session);
+    if (line) this.deps.log.info(line.fields, line.message);
+    return t;
+  }
+
+  /**
+   * session.rule: which rule applies and what matched (the user, or which group), so an operator can
+   * tell why a session was kept or given other limits. Logged when first known and again when a reload
+   * changes it; a session under the defaults from the start logs nothing.
+   */
+  private logRule(t: Tracked): void {
+    const line = ruleLine(t, limitsFor(t.session, this.policy));
+    if (line === null) return;
+    t.ruleLogged = line.said;
+    this.deps.log.info({ event: 'session.rule', ...sessionFields(t.session), ...line.fields }, line.message);
+  }
+
+  /** Warns at once; a session to end is added to `endings`, so that all of a pass's SIGTERMs go out together. */
+  private act(t: Tracked, verdict: Verdict, now: number, endings: Ending[]): void {
+    t.verdict = verdict;
+    if (verdict.action === 'warn') {
+      const res = warn(t.session, verdict, now, this.endDeps());
+      if (res) {
+        t.memory = { warnings: [...t.memory.warnings.filter((w) => w.reason !== res.record.reason), res.record] };
+        if (res.ownWrite) t.ownWrite = res.ownWrite;
+      }
+      return;
+    }
+    if (verdict.action !== 'terminate') return;
+    // Set at once: the session is not decided about again, in dry run not even logged again.
+    t.ending = verdict.reason;
+    endings.push({ session: t.session, verdict, detail: detailOf(verdict) });
+  }
+
+  private endAll(endings: Ending[], now: number): void {
+    if (endings.length === 0) return;
+    const outcomes = endMany(endings, now, this.endDeps());
+    if (this.policy.dryRun) return;
+    endings.forEach(({ session }, i) => {
+      const key = sessionKey(session);
+      // Not awaited: one session's grace period must not hold up the daemon.
+      void outcomes[i]!.then((outcome) => {
+        const t = this.tracked.get(key);
+        if (outcome?.result === 'failed' && t) {
+          t.ending = null;
+          t.retryAt = this.deps.host.now() + this.policy.scanIntervalMs;
+        } else {
+          this.finish(key, this.deps.host.now());
+        }
+      });
+    });
+  }
+
+  private endDeps(): EndDeps {
+    return { ...this.deps.host, log: this.deps.log, dryRun: this.policy.dryRun };
+  }
+
+  private isEnding(t: Tracked): boolean {
+    return t.ending !== null && !this.policy.dryRun;
+  }
+
+  /** session.end, once, when the session is gone. */
+  private finish(key: string, now: number): void {
+    const t = this.tracked.get(key);
+    if (!t) return;
+    this.tracked.delete(key);
+    this.deps.log.info(endFields(t.session, now, t.ending), 'session gone');
+  }
+
+  private logProblems(result: ScanResult): void {
+    for (const p of result.problems) {
+      const id = `${p.what}:${p.code}`;
+      if (this.problemsLogged.has(id)) continue;
+      this.problemsLogged.add(id);
+      this.deps.log.warn({ event: 'scan.problem', what: p.what, code: p.code }, problemMessage(p));
+    }
+  }
+}
+
+/** What the closing line says after the reason: the revocation's own reason, if it has one. */
+function detailOf(v: EndVerdict): string | null {
+  return v.reason === 'revoked' ? v.revocation.reason : null;
+}

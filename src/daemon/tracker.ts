@@ -1,0 +1,115 @@
+// What the daemon remembers about each session between passes, and how a new reading of the host
+// changes it. Pure: the loop (daemon/loop.ts) hands in the reading and the time, and logs what this
+// says happened.
+import { settleState } from '../core/attach.js';
+import type { RuleMatch } from '../core/policy.js';
+import type { Reason, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
+
+export interface Tracked {
+  /** The session as acted on: utmp's state debounced (core/attach.ts), our own writes discounted. */
+  session: Session;
+  /** A state utmp reports that we do not believe yet (core/attach.ts), and when a pass first saw it. */
+  change: { state: SessionState; seenAt: number } | null;
+  /** What session.rule last said for this session, so a change after a reload is logged again. */
+  ruleLogged: string;
+  memory: SessionMemory;
+  /** Our own last write to the pty: an mtime equal to `after` is not the user's output. */
+  ownWrite: { before: number; after: number } | null;
+  /** Set once SIGTERM is under way (or logged, in dry run): decide is not asked again. */
+  ending: Reason | null;
+  /** A signal failed (EPERM): do not retry before this time. */
+  retryAt: number;
+  verdict: Verdict | null;
+}
+
+/** What changed with this reading: a new session, or a client that came or went. */
+export type Change = 'start' | 'attach' | 'detach' | null;
+
+export interface Observation {
+  tracked: Tracked;
+  change: Change;
+  /** A state change not believed yet: look again at this time. */
+  recheckAt: number | null;
+}
+
+/**
+ * Updates (or starts) the record of a session from a new reading. A detach is believed only after the
+ * hold (core/attach.ts); until then the session stays attached, client included.
+ */
+export function observe(previous: Tracked | undefined, raw: Session, now: number): Observation {
+  const before = previous?.session.state ?? null;
+  const change =
+    raw.state === before
+      ? null
+      : previous?.change?.state === raw.state
+        ? previous.change
+        : { state: raw.state, seenAt: now };
+  const settled = settleState(before, raw, now, change?.seenAt ?? now);
+  const held = settled.recheckAt !== null;
+  const session: Session = {
+    ...raw,
+    state: settled.state,
+    stateSince: held ? previous!.session.stateSince : settled.stateSince,
+    client: held ? previous!.session.client : raw.client,
+    lastOutputAt: discountOwnWrite(raw.lastOutputAt, previous?.ownWrite ?? null),
+  };
+  if (!previous) {
+    const tracked: Tracked = {
+      session,
+      change: null,
+      ruleLogged: 'defaults',
+      memory: { warnings: [] },
+      ownWrite: null,
+      ending: null,
+      retryAt: 0,
+      verdict: null,
+    };
+    return { tracked, change: 'start', recheckAt: null };
+  }
+  return {
+    tracked: { ...previous, session, change },
+    change: stateChange(previous.session.state, session.state),
+    recheckAt: settled.recheckAt,
+  };
+}
+
+function stateChange(before: SessionState, after: SessionState): Change {
+  if (before === after) return null;
+  if (after === 'attached') return 'attach';
+  return after === 'detached' && before === 'attached' ? 'detach' : null;
+}
+
+/** Our warning bumps the pty's mtime; with count_output on, that must not count as the user's output. */
+export function discountOwnWrite(mtime: number | null, own: { before: number; after: number } | null): number | null {
+  return own !== null && mtime === own.after ? own.before : mtime;
+}
+
+/** A session.rule line to log (fields and message), or null when it says what was said before. */
+export function ruleLine(
+  t: Pick<Tracked, 'ruleLogged'>,
+  m: RuleMatch,
+): { said: string; fields: Record<string, unknown>; message: string } | null {
+  const index = m.rule === null ? null : m.rule.index;
+  const said =
+    m.kind === 'matched'
+      ? `${index} ${m.via}:${m.name} ${m.limits.exempt}`
+      : m.kind === 'unresolved'
+        ? `${index} unresolved`
+        : 'defaults';
+  if (said === t.ruleLogged) return null;
+  if (m.kind === 'matched') {
+    return {
+      said,
+      fields: { rule: index, matched: { [m.via]: m.name }, exempt: m.limits.exempt },
+      message: `rule ${index} applies (${m.via} ${m.name})${m.limits.exempt ? ': exempt' : ''}`,
+    };
+  }
+  if (m.kind === 'unresolved') {
+    return {
+      said,
+      fields: { rule: index, matched: null, exempt: null, unresolved: true },
+      message: `rule ${index} may apply, but the user's names are unknown: nothing but a revocation ends this session`,
+    };
+  }
+  return { said, fields: { rule: null, matched: null, exempt: false }, message: 'no rule applies any more: defaults' };
+}

@@ -1,0 +1,27 @@
+// THE HOST BOUNDARY. Everything that touches the machine is in src/host/, one file per kind of contact;
+// code elsewhere receives these functions (or objects built from them) as parameters, so the rest of
+// src/ is plain data and logic that tests drive with their own clock, processes and files.
+//
+// What crosses, file by file:
+//   clock.ts            the wall clock (Date.now), timers (setTimeout), defer (setImmediate)
+//   process.ts          signals sent (kill) and received (SIGHUP/SIGTERM/SIGINT), niceness, pid, uid,
+//                       environment, host name, exit
+//   proc.ts             /proc: the process table, stat, status, fds, fdinfo, environ, net/udp, btime
+//   pty.ts              the session's pty: stat (idle times) and the warning write
+//   utmp.ts             /var/run/utmp (attach state, client address)
+//   nss.ts              user and group names through getent (a child process)
+//   cron.ts             wall-clock schedules (node-cron)
+//   watch.ts            inotify watches (fs.watch) on /dev/pts and on files' directories
+//   output.ts           writes to file descriptors: stdout, stderr, the audit file
+//   text-file.ts        the config file's text
+//   revocation-file.ts  reading the revocation file: open, fstat (owner and mode), read
+//   revocation-edit.ts  `revoke` / `unrevoke`: O_APPEND + fsync, temp file + rename
+//   version.ts          package.json
+//   system.ts           the bundle the daemon loop acts through (clock, kill + identity check, write)
+//
+// Outside src/host/, only these touch the machine, each a sink or the entry point:
+//   src/log/audit.ts          opens and appends to the audit file (log.audit_file)
+//   src/metrics/textfile.ts   rewrites the Prometheus textfile (metrics.textfile)
+//   src/main.ts               hands process.argv, stdout, stderr and the environment to the CLI
+// `grep -rnE "from 'node:|setTimeout|Date\.now|process\." src` outside src/host/ finds those three.
+export {};

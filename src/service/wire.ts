@@ -1,0 +1,98 @@
+// Builds the daemon from its parts, in data-flow order: log sinks, the host readers and watches, the
+// revocation sources, the loop. Each part gets what it needs as parameters; nothing here decides.
+import type { Policy } from '../core/types.js';
+import { Daemon } from '../daemon/loop.js';
+import { clock } from '../host/clock.js';
+import { startSchedules, type CronTasks } from '../host/cron.js';
+import { createNss } from '../host/nss.js';
+import type { Writer } from '../host/output.js';
+import { self } from '../host/process.js';
+import { system } from '../host/system.js';
+import { UTMP_PATH } from '../host/utmp.js';
+import { version } from '../host/version.js';
+import { FileWatch, watchPtys } from '../host/watch.js';
+import { AuditFile } from '../log/audit.js';
+import type { Logger } from '../log/events.js';
+import { createDaemonLogger, type DaemonLogger } from '../log/logger.js';
+import { Metrics } from '../metrics/metrics.js';
+import { textfileWriter } from '../metrics/textfile.js';
+import { FileSource } from '../revocation/file-source.js';
+import { RevocationSet } from '../revocation/sources.js';
+import { Discovery } from '../sessions/discover.js';
+import { Triggers } from './triggers.js';
+
+/** Everything a running daemon is made of; service/service.ts starts, reloads and stops it. */
+export interface Parts {
+  logger: DaemonLogger;
+  log: Logger;
+  audit: AuditFile;
+  daemon: Daemon;
+  fileSource: FileSource;
+  revocations: RevocationSet;
+  ptys: { close(): Promise<void> };
+  utmp: FileWatch;
+  cron: CronTasks;
+}
+
+/** `policy()` is read whenever a part needs the current policy (it changes on reload). */
+export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Parts {
+  // The audit file and the metrics see every event line of level info and up (log/logger.ts taps).
+  // AuditFile reports its problems from a microtask, after the logger below exists.
+  const auditError = (message: string) =>
+    logger.log.error({ event: 'audit.error', path: policy().log.auditFile }, message);
+  const audit = new AuditFile(initial.log.auditFile, auditError);
+  const metrics = new Metrics(version(), self.nodeVersion);
+  const logger = createDaemonLogger({
+    level: initial.log.level,
+    out: stdout,
+    journald: Boolean(self.env('JOURNAL_STREAM')), // systemd says stdout is the journal
+    taps: [audit, metrics],
+  });
+  const log = logger.log;
+  const textfile = textfileWriter(metrics, () => policy().metrics.textfile, log);
+
+  const triggers = new Triggers();
+  const fileSource = new FileSource(initial.revocationFile, {
+    log,
+    // A changed list is acted on at once, not at the next scan.
+    onChange: () => triggers.fire('revocation'),
+    watch: (path, onEvent, onError) => new FileWatch(path, onEvent, onError),
+    setTimer: clock.setTimer,
+  });
+  const revocations = new RevocationSet([fileSource]);
+  const ptys = watchPtys(
+    () => triggers.fire('pts'),
+    (e) =>
+      log.warn(
+        { event: 'watch.error', path: '/dev/pts', err: e },
+        'pty watcher failed; new sessions are found by the periodic scan',
+      ),
+  );
+  // mosh flips its utmp record on attach and detach: look at once, so session.attach/detach are timely.
+  const utmp = new FileWatch(
+    UTMP_PATH,
+    () => triggers.fire('utmp'),
+    () => {},
+  );
+
+  const discovery = new Discovery({ nss: createNss() });
+  const daemon = new Daemon(initial, {
+    // Every pass re-checks the revocation sources too: a lost or coalesced watch event costs at most
+    // one scan interval, never a revocation.
+    scan: (full) => {
+      utmp.ensure();
+      revocations.refresh();
+      return discovery.scan(full);
+    },
+    host: system,
+    log,
+    revocations: () => revocations.current(),
+    onPass: (sessions, scanMs, now) => {
+      metrics.scanned(sessions, scanMs, now);
+      textfile.write();
+    },
+  });
+  triggers.connect((t) => void daemon.request(t));
+  const cron = startSchedules(initial.schedules, (s) => void daemon.sweep(s), log);
+  return { logger, log, audit, daemon, fileSource, revocations, ptys, utmp, cron };
+}

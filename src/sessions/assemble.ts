@@ -1,0 +1,101 @@
+// snapshot → sessions: which processes are mosh sessions, their pty, owner and attach state. Pure: the
+// rules below were each learnt the hard way (docs/architecture.md, "Who is a mosh session").
+import type { Session, SessionState } from '../core/types.js';
+import type { CandidateFacts, ProcFacts, Snapshot, UtmpFacts } from './snapshot-types.js';
+
+/** A session before its uid and gids are given names (NSS is asynchronous and may fail). */
+export type UnnamedSession = Omit<Session, 'user' | 'groups'> & { gids: number[] };
+
+export interface ScanProblem {
+  /** What could not be read, e.g. `fd` (list /proc/PID/fd), `utmp`. */
+  what: string;
+  code: string;
+}
+
+export interface Assembled {
+  sessions: UnnamedSession[];
+  /** Sessions found whose pty is not known yet (just forked): worth a quick rescan. */
+  pending: number;
+  problems: ScanProblem[];
+}
+
+/** The name mosh-server keeps, also in the forkpty child until it execs the shell. */
+export const MOSH = 'mosh-server';
+
+/**
+ * The forkpty child: the one child that leads a pty of its own (its controlling tty is a pty slave
+ * other than the parent's). The launcher's child and the utempter fork have no pty of their own.
+ */
+export function ptyLeader(c: Pick<CandidateFacts, 'proc' | 'children'>): ProcFacts | undefined {
+  return c.children.find((k) => k.pts !== null && k.ttyNr !== c.proc.ttyNr);
+}
+
+export function assemble(snap: Snapshot): Assembled {
+  const problems: ScanProblem[] = [];
+  if (snap.utmp === null) problems.push({ what: 'utmp', code: 'ENOENT' });
+
+  // First: which candidates hold the pty master (or lead a pty child): the session processes.
+  const found: { c: CandidateFacts; leader: ProcFacts | undefined }[] = [];
+  for (const c of snap.candidates) {
+    if (c.proc.state === 'Z') continue; // already dead; its pid may be reaped and reused any moment
+    const leader = ptyLeader(c);
+    if (c.fds.kind === 'gone') continue;
+    if (c.fds.kind === 'unreadable') {
+      problems.push({ what: 'fd', code: c.fds.code });
+      // Without ptrace rights the pty master is invisible; a mosh-server whose child leads a pty of its
+      // own is the session all the same (the pre-exec child has no children; the launcher's child has no pty).
+      if (!leader) continue;
+    } else if (c.fds.ptmxFd === null) {
+      continue; // the pre-exec child or the launcher: not the session
+    }
+    found.push({ c, leader });
+  }
+
+  // A child of a session that is itself named mosh-server and holds /dev/ptmx is never a session of its
+  // own: it is the fork that runs libutempter's helper on attach/detach (the helper needs the master),
+  // named mosh-server until it execs. Measured: a scan woken by the utmp change saw it as a new
+  // "waiting" session, gone 5 ms later. (The launcher is a parent, but not a session: its child counts.)
+  const sessionPids = new Set(found.map((f) => f.c.proc.pid));
+  const sessions: UnnamedSession[] = [];
+  let pending = 0;
+  for (const { c, leader } of found) {
+    if (sessionPids.has(c.proc.ppid)) continue;
+    if (c.status === null) continue; // vanished
+    const index = c.fds.kind === 'ok' ? c.fds.ptyIndex : null;
+    const tty = index !== null ? `pts/${index}` : (leader?.pts ?? null);
+    if (tty === null) pending++;
+    const { state, client, since } = attachState(snap.utmp?.get(c.proc.pid), leader);
+    const times = tty === null ? null : (snap.ptys.get(tty) ?? null);
+    sessions.push({
+      pid: c.proc.pid,
+      startTicks: c.proc.startTicks,
+      uid: c.status.uid,
+      gids: [c.status.gid, ...c.status.groups],
+      tty,
+      startedAt: snap.bootMs + (c.proc.startTicks * 1000) / snap.ticksPerSecond,
+      from: c.fds.kind === 'gone' ? null : c.fds.from,
+      client,
+      state,
+      stateSince: since,
+      port: c.fds.kind === 'ok' ? c.fds.port : null,
+      lastInputAt: times ? times.atimeMs : null,
+      lastOutputAt: times ? times.mtimeMs : null,
+    });
+  }
+  return { sessions, pending, problems };
+}
+
+function attachState(
+  record: UtmpFacts | undefined,
+  leader: ProcFacts | undefined,
+): { state: SessionState; client: string | null; since: number | null } {
+  // Until the first client packet the forkpty child has not exec'd the shell yet (and just after the
+  // fork it may not exist at all): utmp already says "mosh [PID]" then, which must not read as detached.
+  // Only that child counts: another child named mosh-server is the short-lived utempter fork.
+  if (leader === undefined || leader.comm === MOSH)
+    return { state: 'waiting', client: null, since: record?.time ?? null };
+  if (!record || !record.mosh) return { state: 'unknown', client: null, since: null };
+  return record.mosh.attached
+    ? { state: 'attached', client: record.mosh.client, since: record.time }
+    : { state: 'detached', client: null, since: record.time };
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assemble } from '../../../src/sessions/assemble.js';
+import type { CandidateFacts, FdFacts, ProcFacts, Snapshot } from '../../../src/sessions/snapshot-types.js';
+
+const BOOT = Date.UTC(2026, 10, 24, 8, 0, 0);
+const PTS = (m: number) => (136 << 8) | m; // tty_nr of /dev/pts/M
+
+function proc(pid: number, over: Partial<ProcFacts> = {}): ProcFacts {
+  return { pid, ppid: 1, comm: 'mosh-server', state: 'S', startTicks: pid * 10, ttyNr: 0, pts: null, ...over };
+}
+/** The forkpty child on /dev/pts/M: the shell once a client connected (or still mosh-server before). */
+function leader(pid: number, parent: number, m: number, comm = '-bash'): ProcFacts {
+  return proc(pid, { ppid: parent, comm, ttyNr: PTS(m), pts: `pts/${m}` });
+}
+const master: FdFacts = { kind: 'ok', ptmxFd: 4, ptyIndex: null, port: 60001, from: '198.51.100.7' };
+const noMaster: FdFacts = { kind: 'ok', ptmxFd: null, ptyIndex: null, port: null, from: null };
+
+function candidate(p: ProcFacts, children: ProcFacts[], fds: FdFacts = master): CandidateFacts {
+  return { proc: p, children, fds, status: { uid: 1001, gid: 1001, groups: [27] } };
+}
+
+function snapshot(candidates: CandidateFacts[], over: Partial<Snapshot> = {}): Snapshot {
+  return {
+    candidates,
+    utmp: new Map([[100, { mosh: { attached: true, client: '127.0.0.1' }, time: BOOT + 5_000 }]]),
+    ptys: new Map([['pts/3', { atimeMs: BOOT + 1_000, mtimeMs: BOOT + 2_000 }]]),
+    bootMs: BOOT,
+    ticksPerSecond: 100,
+    ...over,
+  };
+}
+
+test('a session: the pty master holder, its pty from the child that leads it, owner, times and attach state', () => {
+  const { sessions, pending, problems } = assemble(snapshot([candidate(proc(100), [leader(101, 100, 3)])]));
+  assert.equal(pending, 0);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(sessions, [
+    {
+      pid: 100,
+      startTicks: 1000,
+      uid: 1001,
+      gids: [1001, 27],
+      tty: 'pts/3',
+      startedAt: BOOT + 10_000,
+      from: '198.51.100.7',
+      client: '127.0.0.1',
+      state: 'attached',
+      stateSince: BOOT + 5_000,
+      port: 60001,
+      lastInputAt: BOOT + 1_000,
+      lastOutputAt: BOOT + 2_000,
+    },
+  ]);
+});
+
+test("the kernel's tty-index, where it is printed, names the pty before the child exists", () => {
+  const fds: FdFacts = { ...master, ptyIndex: 3 };
+  const [s] = assemble(snapshot([candidate(proc(100), [], fds)])).sessions;
+  assert.equal(s!.tty, 'pts/3');
+  assert.equal(s!.state, 'waiting', 'no child leads the pty yet: waiting, whatever utmp says');
+});
+
+test('the pre-exec forkpty child (named mosh-server, no pty master) is not a second session', () => {
+  const child = leader(101, 100, 3, 'mosh-server');
+  const { sessions } = assemble(snapshot([candidate(proc(100), [child]), candidate(child, [], noMaster)]));
+  assert.deepEqual(
+    sessions.map((s) => [s.pid, s.state]),
+    [[100, 'waiting']],
+    'until the child execs the shell, the session waits for its first client',
+  );
+});
+
+test('the launcher (a mosh-server parent without the master) is not a session, but its child is', () => {
+  const launcher = proc(90);
+  const server = proc(100, { ppid: 90 });
+  const { sessions } = assemble(
+    snapshot([candidate(launcher, [server], noMaster), candidate(server, [leader(101, 100, 3)])]),
+  );
+  assert.deepEqual(
+    sessions.map((s) => s.pid),
+    [100],
+  );
+});
+
+test('the utempter fork (a mosh-server child of a session holding the master) is never a session', () => {
+  const fork = proc(102, { ppid: 100 });
+  const server = candidate(proc(100), [leader(101, 100, 3), fork]);
+  const { sessions } = assemble(snapshot([server, candidate(fork, [])]));
+  assert.deepEqual(
+    sessions.map((s) => [s.pid, s.state]),
+    [[100, 'attached']],
+    'and it does not make its parent look waiting',
+  );
+});
+
+test('zombies and processes that vanished mid-scan are not sessions', () => {
+  const zombie = candidate(proc(100, { state: 'Z' }), [leader(101, 100, 3)]);
+  const gone = candidate(proc(200), [leader(201, 200, 4)], { kind: 'gone' });
+  const noStatus = { ...candidate(proc(300), [leader(301, 300, 5)]), status: null };
+  assert.deepEqual(assemble(snapshot([zombie, gone, noStatus])).sessions, []);
+});
+
+test('without the rights to list fds: a mosh-server whose child leads a pty is a session; a problem is reported', () => {
+  const unreadable: FdFacts = { kind: 'unreadable', code: 'EACCES', from: null };
+  const { sessions, problems } = assemble(
+    snapshot([candidate(proc(100), [leader(101, 100, 3)], unreadable), candidate(proc(200), [], unreadable)]),
+  );
+  assert.deepEqual(
+    sessions.map((s) => [s.pid, s.tty, s.port]),
+    [[100, 'pts/3', null]],
+  );
+  assert.deepEqual(problems, [
+    { what: 'fd', code: 'EACCES' },
+    { what: 'fd', code: 'EACCES' },
+  ]);
+});
+
+test('a session whose pty is not known yet is pending; without utmp the state is unknown and said so', () => {
+  const a = assemble(snapshot([candidate(proc(100), [])]));
+  assert.equal(a.pending, 1);
+  assert.equal(a.sessions[0]!.tty, null);
+  assert.equal(a.sessions[0]!.lastInputAt, null, 'no pty: idle time unknown');
+  const b = assemble(snapshot([candidate(proc(100), [leader(101, 100, 3)])], { utmp: null }));
+  assert.equal(b.sessions[0]!.state, 'unknown');
+  assert.deepEqual(b.problems, [{ what: 'utmp', code: 'ENOENT' }]);
+});
+
+test('detached and not-a-mosh-record utmp entries', () => {
+  const utmp = (mosh: { attached: false } | null) => new Map([[100, { mosh, time: BOOT + 9_000 }]]);
+  const detached = assemble(
+    snapshot([candidate(proc(100), [leader(101, 100, 3)])], { utmp: utmp({ attached: false }) }),
+  );
+  assert.deepEqual(
+    [detached.sessions[0]!.state, detached.sessions[0]!.client, detached.sessions[0]!.stateSince],
+    ['detached', null, BOOT + 9_000],
+  );
+  const other = assemble(snapshot([candidate(proc(100), [leader(101, 100, 3)])], { utmp: utmp(null) }));
+  assert.equal(other.sessions[0]!.state, 'unknown');
+});
