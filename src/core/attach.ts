@@ -1,6 +1,6 @@
 // Attach state, debounced. mosh flips its utmp record to detached ~30 s after the client's last packet,
 // and on a reconnect after a longer silence it can flap attached → detached → attached within ~3 s
-// (DESIGN.md). And while libutempter rewrites the record, a reader can find none at all (measured: a scan
+// (docs/architecture.md). And while libutempter rewrites the record, a reader can find none at all (measured: a scan
 // woken by the utmp change saw "unknown", and 1 ms later "detached"). A reconnecting user must never be
 // counted (or logged) as detached, so a move away from attached, or from a known state to unknown, is
 // believed only once it has lasted HOLD_MS.

@@ -6,7 +6,7 @@ import type { Cidr } from './cidr.js';
 /** Attach state as mosh records it in utmp; `unknown` when utmp is missing or has no record for the session. */
 export type SessionState = 'attached' | 'detached' | 'waiting' | 'unknown';
 
-/** Why a session is kept, warned or ended. The names are binding (CONTRACT.md, `verdict.reason`). */
+/** Why a session is kept, warned or ended. The names are binding (docs/contract.md, `verdict.reason`). */
 export type Reason = 'ok' | 'exempt' | 'idle' | 'revoked' | 'max_age' | 'detached' | 'schedule' | 'manual';
 
 /** The limits that can end a session on their own clock; each may carry a warning. */
@@ -94,7 +94,7 @@ export interface Schedule {
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
-/** The fully-defaulted, frozen policy; produced once by config/normalize. */
+/** The fully-defaulted, frozen policy; produced once by config/schema.ts. */
 export interface Policy {
   scanIntervalMs: number;
   dryRun: boolean;
@@ -106,7 +106,7 @@ export interface Policy {
   metrics: { textfile: string | null };
 }
 
-/** A parsed revocation entry (see CONTRACT.md, revocation file). */
+/** A parsed revocation entry (docs/contract.md, "Revocation file"). */
 export type RevocationTarget =
   | { kind: 'user'; name: string }
   | { kind: 'uid'; uid: number }

@@ -1,5 +1,5 @@
 // The log lines the loop writes about what it saw (as opposed to what it did: src/act/).
-import type { Session } from '../core/types.js';
+import type { Schedule, Session } from '../core/types.js';
 import type { EventFields } from '../log/events.js';
 import { sessionFields } from '../log/fields.js';
 import type { ScanProblem } from '../sessions/discover.js';
@@ -35,4 +35,20 @@ export function problemMessage(p: ScanProblem): string {
   return p.what === 'utmp'
     ? 'utmp is missing or unreadable: attach state and client addresses are unknown'
     : `cannot read /proc/PID/${p.what} of other users' processes (${p.code}): needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH`;
+}
+
+/** schedule.run: a sweep fired and these sessions are ended by it. */
+export function sweepLine(sw: Schedule, pids: number[], dryRun: boolean): [EventFields, string] {
+  return [
+    {
+      event: 'schedule.run',
+      schedule: sw.index,
+      cron: sw.cron,
+      terminate: sw.terminate,
+      sessions: pids.length,
+      pids,
+      dry_run: dryRun,
+    },
+    `schedule ${sw.index} (${sw.cron}): ${pids.length} session(s) to end`,
+  ];
 }

@@ -9,7 +9,7 @@ import type { EndVerdict, Policy, Revocation, Schedule, Session, Verdict } from 
 import type { Logger } from '../log/events.js';
 import { endFields, sessionFields } from '../log/fields.js';
 import type { ScanResult } from '../sessions/discover.js';
-import { changeLine, problemMessage } from './lines.js';
+import { changeLine, problemMessage, sweepLine } from './lines.js';
 import { PassRunner, type PassRequest, type RunnerHost, type Trigger } from './runner.js';
 import { observe, ruleLine, type Tracked } from './tracker.js';
 
@@ -125,20 +125,7 @@ export class Daemon {
       this.act(t, verdict, now, endings);
       if (verdict.at !== null && verdict.at > now) nextDue = Math.min(nextDue, verdict.at);
     }
-    sweeps.forEach((sw, i) =>
-      this.deps.log.info(
-        {
-          event: 'schedule.run',
-          schedule: sw.index,
-          cron: sw.cron,
-          terminate: sw.terminate,
-          sessions: swept[i]!.length,
-          pids: swept[i],
-          dry_run: this.policy.dryRun,
-        },
-        `schedule ${sw.index} (${sw.cron}): ${swept[i]!.length} session(s) to end`,
-      ),
-    );
+    sweeps.forEach((sw, i) => this.deps.log.info(...sweepLine(sw, swept[i]!, this.policy.dryRun)));
     this.endAll(endings, now);
     for (const [key, t] of this.tracked) if (!seen.has(key) && !this.isEnding(t)) this.finish(key, now);
     // A revocation's `until` is a moment to re-evaluate too: the entry lapses then, not at the next edit.

@@ -1,4 +1,4 @@
-// The revocation file's format (CONTRACT.md): one entry per line, `#` comments, blank lines ignored.
+// The revocation file's format (docs/contract.md, "Revocation file"): one entry per line, `#` comments, blank lines ignored.
 //
 //   mw-alice                                   a user name; same as user:mw-alice
 //   user:mw-alice   reason="offboarding OPS-12"

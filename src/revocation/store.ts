@@ -1,7 +1,7 @@
 // The revocations in force, kept in step with the file. Fail closed: a file that cannot be read or is
 // unsafe never lifts a revocation — the last good list stays until a good file replaces it.
 //
-// File watches coalesce events that come close together (chokidar: DESIGN.md; inotify folds an unread
+// File watches coalesce events that come close together (chokidar: docs/architecture.md; inotify folds an unread
 // event into an identical one), so every event means "re-read now, and once more shortly"; every scan
 // also compares the file's identity.
 import type { Revocation } from '../core/types.js';
