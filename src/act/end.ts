@@ -44,6 +44,7 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
       ...sessionFields(e.session),
       reason: e.verdict.reason,
       ...revocationFields(e.verdict.reason === 'revoked' ? e.verdict.revocation : undefined),
+      ...(e.verdict.reason === 'manual' && e.detail ? { detail: e.detail } : {}),
     },
   }));
   const logTerminate = ({ session, verdict, fields }: (typeof items)[number]) =>

@@ -4,6 +4,7 @@ import { limitsFor, ruleIndex } from '../core/policy.js';
 import type { Policy } from '../core/types.js';
 import { createNss } from '../host/nss.js';
 import { system } from '../host/system.js';
+import { AuditFile } from '../log/audit.js';
 import { endFields } from '../log/fields.js';
 import { createLogger } from '../log/logger.js';
 import { Discovery } from '../sessions/discover.js';
@@ -23,8 +24,10 @@ export async function terminateCommand(
   const session = sessions.find((s) => s.pid === pid);
   if (!session) throw new CliExit(2, `PID ${pid} is not a mosh session (see \`moshwarden sessions\`)`);
 
-  // The audit trail goes to stderr as JSON lines; stdout keeps the one human-readable result line.
-  const log = createLogger({ level: policy.log.level, out: io.err });
+  // The event lines go to stderr as JSON, and to the audit file (log.audit_file) like the daemon's, so
+  // the trail says this session was ended by hand; stdout keeps the one human-readable result line.
+  const audit = new AuditFile(policy.log.auditFile, (message) => io.err.write(`moshwarden: ${message}\n`));
+  const log = createLogger({ level: policy.log.level, out: io.err, taps: [audit] });
   const match = limitsFor(session, policy);
   const now = system.now();
   const verdict = {
@@ -49,6 +52,7 @@ export async function terminateCommand(
             ? 'was already gone'
             : `exited ${outcome.afterMs} ms after SIGTERM`;
       io.out.write(`session ${who} ${how}\n`);
+      audit.close();
       return;
     }
     case 'failed':
