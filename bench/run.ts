@@ -7,9 +7,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import psList from 'ps-list';
-import { createNss } from '../src/host/nss.js';
 import { listPids, ProcessTable } from '../src/host/proc.js';
-import { Discovery } from '../src/sessions/discover.js';
+import { discoveryOnThisHost } from '../src/sessions/on-this-host.js';
 import { measureInterleaved, type Subject } from './measure.js';
 import { hostBusyPct, hostCpu } from './procstat.js';
 import { machineFacts, renderReport, summary, type Run, type ScanSection } from './report.js';
@@ -50,7 +49,7 @@ function log(line: string): void {
 async function subjects(reps: number, psReps: number): Promise<Subject[]> {
   const warmTable = new ProcessTable();
   warmTable.scan(true);
-  const discovery = new Discovery({ nss: createNss() });
+  const discovery = discoveryOnThisHost();
   await discovery.scan(true);
   return [
     {

@@ -5,6 +5,8 @@
 export interface Target {
   pid: number;
   startTicks: number;
+  /** The process name seen when it was decided about: a process that exec'd something else is not it. */
+  comm: string;
 }
 
 export interface TerminateDeps {
@@ -14,6 +16,8 @@ export interface TerminateDeps {
   isSame(target: Target): boolean;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** How often to look whether it is gone (default POLL_MS). */
+  pollMs?: number;
   /** Told right after each signal is delivered. */
   onSignal?(signal: 'SIGTERM' | 'SIGKILL'): void;
 }
@@ -55,7 +59,7 @@ async function waitGone(deps: TerminateDeps, target: Target, untilMs: number): P
     if (!deps.isSame(target)) return true;
     const left = untilMs - deps.now();
     if (left <= 0) return false;
-    await deps.sleep(Math.min(POLL_MS, left));
+    await deps.sleep(Math.min(deps.pollMs ?? POLL_MS, left));
   }
 }
 

@@ -16,13 +16,21 @@ export interface WarnDeps {
 }
 
 export interface WarnResult {
+  /** The attempt, delivered or not: the deadline counts from it either way. */
   record: WarningRecord;
+  /** Why it was not delivered (EACCES: `mesg n`, or a pty the daemon may not write), null if it was. */
+  code: string | null;
   /** pty mtime before/after our write: an mtime equal to `after` is our own output, not the user's. */
   ownWrite: { before: number; after: number } | null;
 }
 
-/** Writes the warning for a `warn` verdict. Returns null when it could not be written (then: no kill yet). */
-export function warn(s: Session, verdict: WarnVerdict, now: number, deps: WarnDeps): WarnResult | null {
+/**
+ * Writes the warning for a `warn` verdict, once per limit period. The warning is a courtesy: whether it
+ * reached the terminal or was refused (`mesg n`: EACCES), the attempt is recorded and the session ends
+ * warn_before after it (core/decide.ts). A refusal is logged as session.warn_failed; the next attempt
+ * comes only with the next period (the user typed, or a new limit applies).
+ */
+export function warn(s: Session, verdict: WarnVerdict, now: number, deps: WarnDeps): WarnResult {
   const { reason, limit } = verdict;
   const fields = {
     event: 'session.warn' as const,
@@ -31,23 +39,24 @@ export function warn(s: Session, verdict: WarnVerdict, now: number, deps: WarnDe
     at: new Date(verdict.at).toISOString(),
     rule: verdict.rule,
   };
-  const record: WarningRecord = { reason, at: now, basis: limit.basis };
+  const attempt = (delivered: boolean): WarningRecord => ({ reason, at: now, basis: limit.basis, delivered });
   if (deps.dryRun) {
     deps.log.info({ ...fields, dry_run: true }, 'would warn');
-    return { record, ownWrite: null };
+    return { record: attempt(true), ownWrite: null, code: null };
   }
-  if (s.tty === null) return null;
-  const res = deps.write(s.tty, warningText(reason, now, verdict.at, limit.limitMs));
+  const res: PtyWrite =
+    s.tty === null
+      ? { ok: false, code: 'NOTTY' }
+      : deps.write(s.tty, warningText(reason, now, verdict.at, limit.limitMs));
   if (!res.ok) {
-    // Fail safe: without a warning on screen the session is not ended; the next evaluation tries again.
     deps.log.warn(
-      { event: 'session.warn_failed', ...sessionFields(s), reason, code: res.code },
-      'could not write the warning',
+      { ...fields, event: 'session.warn_failed', code: res.code },
+      `could not write the warning (${res.code}); the session still ends at ${fields.at}`,
     );
-    return null;
+    return { record: attempt(false), ownWrite: null, code: res.code };
   }
   deps.log.info({ ...fields, dry_run: false }, 'warned');
   const ownWrite =
     res.mtimeBefore !== null && res.mtimeAfter !== null ? { before: res.mtimeBefore, after: res.mtimeAfter } : null;
-  return { record, ownWrite };
+  return { record: attempt(true), ownWrite, code: null };
 }

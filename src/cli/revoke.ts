@@ -2,12 +2,11 @@
 import { findRevocation } from '../core/decide.js';
 import { parseDuration } from '../core/duration.js';
 import type { Policy, Revocation } from '../core/types.js';
-import { createNss } from '../host/nss.js';
 import { clock } from '../host/clock.js';
 import { appendLine, EditError, removeTarget } from '../host/revocation-edit.js';
 import { readRevocationFile } from '../host/revocation-file.js';
 import { parseInstant, parseRevocations, parseTarget, quoteReason, targetText } from '../revocation/parse.js';
-import { Discovery } from '../sessions/discover.js';
+import { discoveryOnThisHost } from '../sessions/on-this-host.js';
 import { CliExit } from './config-path.js';
 import type { Io } from './io.js';
 
@@ -61,7 +60,7 @@ export async function revokeCommand(
   const { line, entry } = revocationLine(targetArg, opts.reason, until);
   // Look before writing: a running daemon acts within milliseconds of the append, and the list printed
   // is of the sessions this revocation ends.
-  const discovery = new Discovery({ nss: createNss() });
+  const discovery = discoveryOnThisHost();
   const { sessions } = await discovery.scan(true);
   const hit = sessions.filter((s) => findRevocation(s, [entry], now));
   try {

@@ -11,14 +11,21 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function sessionJson(s: Session, v: Verdict, policy: Policy, now: number) {
   const countOutput = limitsFor(s, policy).limits.countOutput;
   return {
+    id: s.id,
     pid: s.pid,
+    /** The server's executable: /usr/bin/mosh-server, or a renamed or rebuilt copy found by what it does. */
+    exe: s.exe,
     user: s.user,
     uid: s.uid,
     tty: s.tty,
     started_at: iso(s.startedAt),
     age_seconds: seconds(s.startedAt, now),
     from: s.from,
+    /** Where `from` comes from: SSH_CONNECTION in the session's own environment, which its owner can set. */
+    from_source: s.from === null ? null : 'environment',
     client: s.client,
+    /** Every client address seen for the session (from the packets the server received, via utmp). */
+    clients: s.clients,
     state: s.state,
     state_since: iso(s.stateSince),
     /** When the client was last heard (utmp's flip to detached); null unless detached. */
@@ -51,9 +58,12 @@ export function verdictText(v: Verdict): string {
 
 /** `attached 198.51.100.9`, `detached 12m` (since the client was last heard), `waiting`. */
 function stateText(s: Session, now: number): string {
-  if (s.state === 'attached' && s.client) return `attached ${s.client}`;
-  if (s.state === 'detached' && s.stateSince !== null) return `detached ${short(Math.max(0, now - s.stateSince))}`;
-  return s.state;
+  const exe = s.comm === 'mosh-server' ? '' : `, exe: ${s.exe ?? s.comm}`;
+  if (s.state === 'attached' && s.client) return `attached ${s.client}${exe}`;
+  if (s.state === 'detached' && s.stateSince !== null) {
+    return `detached ${short(Math.max(0, now - s.stateSince))}${exe}`;
+  }
+  return `${s.state}${exe}`;
 }
 
 export function sessionsTable(rows: { session: Session; verdict: Verdict }[], policy: Policy, now: number): string {

@@ -1,15 +1,15 @@
 // moshwarden sessions: read the host now and show what the daemon would decide. Needs no running daemon.
 import { decide } from '../core/decide.js';
+import { observe } from '../daemon/tracker.js';
 import type { Policy } from '../core/types.js';
 import { clock } from '../host/clock.js';
-import { createNss } from '../host/nss.js';
 import { readRevocationFile } from '../host/revocation-file.js';
-import { Discovery } from '../sessions/discover.js';
+import { discoveryOnThisHost } from '../sessions/on-this-host.js';
 import type { Io } from './io.js';
 import { sessionJson, sessionsTable } from './session-view.js';
 
 export async function listSessions(policy: Policy, json: boolean, io: Io): Promise<void> {
-  const discovery = new Discovery({ nss: createNss() });
+  const discovery = discoveryOnThisHost();
   const { sessions, problems } = await discovery.scan(true);
   const now = clock.now();
   const file = readRevocationFile(policy.revocationFile);
@@ -17,7 +17,10 @@ export async function listSessions(policy: Policy, json: boolean, io: Io): Promi
     io.err.write(`note: ${file.message}; revocations are not shown (the daemon keeps its last good list)\n`);
   }
   const revocations = file.ok ? file.parsed.entries : [];
-  const rows = sessions.map((session) => ({ session, verdict: decide(session, policy, revocations, now) }));
+  // One reading, as the daemon's first pass sees it: pty times set by hand are not counted (tracker.ts).
+  const rows = sessions
+    .map((raw) => observe(undefined, raw, now).tracked.session)
+    .map((session) => ({ session, verdict: decide(session, policy, revocations, now) }));
   rows.sort((a, b) => a.session.pid - b.session.pid);
   if (json) {
     io.out.write(

@@ -2,12 +2,11 @@
 import { endMany } from '../act/end.js';
 import { limitsFor, ruleIndex } from '../core/policy.js';
 import type { Policy } from '../core/types.js';
-import { createNss } from '../host/nss.js';
 import { system } from '../host/system.js';
 import { AuditFile } from '../log/audit.js';
 import { endFields } from '../log/fields.js';
 import { createLogger } from '../log/logger.js';
-import { Discovery } from '../sessions/discover.js';
+import { discoveryOnThisHost } from '../sessions/on-this-host.js';
 import { CliExit } from './config-path.js';
 import type { Io } from './io.js';
 
@@ -19,7 +18,7 @@ export async function terminateCommand(
 ): Promise<void> {
   if (!/^[1-9][0-9]{0,9}$/.test(pidText)) throw new CliExit(2, `not a PID: ${pidText}`);
   const pid = Number(pidText);
-  const discovery = new Discovery({ nss: createNss() });
+  const discovery = discoveryOnThisHost();
   const { sessions } = await discovery.scan(true);
   const session = sessions.find((s) => s.pid === pid);
   if (!session) throw new CliExit(2, `PID ${pid} is not a mosh session (see \`moshwarden sessions\`)`);

@@ -43,14 +43,16 @@ export function decide(
 
 /** The first revocation entry in force that covers this session, or undefined. */
 export function findRevocation(
-  session: Pick<Session, 'user' | 'uid' | 'groups' | 'client' | 'from'>,
+  session: Pick<Session, 'user' | 'uid' | 'groups' | 'client' | 'clients' | 'from'>,
   revocations: readonly Revocation[],
   now: number,
 ): Revocation | undefined {
   return revocations.find((r) => (r.until === null || now < r.until) && revocationCovers(r, session));
 }
 
-function revocationCovers(r: Revocation, s: Pick<Session, 'user' | 'uid' | 'groups' | 'client' | 'from'>): boolean {
+type Covered = Pick<Session, 'user' | 'uid' | 'groups' | 'client' | 'clients' | 'from'>;
+
+function revocationCovers(r: Revocation, s: Covered): boolean {
   const t = r.target;
   switch (t.kind) {
     case 'user':
@@ -60,7 +62,10 @@ function revocationCovers(r: Revocation, s: Pick<Session, 'user' | 'uid' | 'grou
     case 'group':
       return s.groups !== null && s.groups.includes(t.name);
     case 'from':
-      return [s.client, s.from].some((a) => a !== null && cidrContains(t.cidr, a));
+      // The ssh origin comes from the session's own environment, which its owner can set to anything;
+      // the client addresses come from the packets the server received. Any of them in the range is
+      // enough, so a forged origin can never hide a session (docs/architecture.md, "Trust").
+      return [s.client, ...s.clients, s.from].some((a) => a !== null && cidrContains(t.cidr, a));
   }
 }
 

@@ -14,10 +14,29 @@ export type TimedReason = 'idle' | 'max_age' | 'detached';
 
 export type Action = 'keep' | 'warn' | 'terminate';
 
+/**
+ * A pty's inode times as read (epoch ms). `whole`: the nanoseconds are zero, as in every update the
+ * kernel makes itself; a time set with utimes (touch) usually is not. See core/pty-trust.ts.
+ */
+export interface PtyTimes {
+  atimeMs: number;
+  mtimeMs: number;
+  /** Changed by chmod (mesg), chown and utimes (touch); never by input or output. */
+  ctimeMs: number;
+  atimeWhole: boolean;
+  mtimeWhole: boolean;
+}
+
 /** One live mosh session, as read from the host. */
 export interface Session {
-  /** The mosh-server process that holds the pty master. */
+  /** `HOST/PID-STARTTICKS`: stable for the session's life, unique across hosts (docs/contract.md). */
+  id: string;
+  /** The server process that holds the pty master (stock mosh-server, or a renamed copy). */
   pid: number;
+  /** Its name (comm): re-checked with the start time before every signal. */
+  comm: string;
+  /** Its executable (/proc/PID/exe), null if it cannot be read. */
+  exe: string | null;
   /** Field 22 of /proc/PID/stat (clock ticks since boot): with pid, the session's identity. */
   startTicks: number;
   uid: number;
@@ -32,22 +51,31 @@ export interface Session {
   from: string | null;
   /** Address the client talks from now; null when detached, waiting or unknown. */
   client: string | null;
+  /** Every client address seen for this session while the daemon watched it (a `from:` range matches any). */
+  clients: string[];
   state: SessionState;
   /** When `state` last changed, per utmp (ut_tv); null if unknown. */
   stateSince: number | null;
   /** UDP port the server listens on, null if unknown. */
   port: number | null;
-  /** Last keystroke: atime of the pty (8-second granularity); null if the pty could not be read. */
+  /** The pty's times as read, or null if the pty could not be read. */
+  pty: PtyTimes | null;
+  /**
+   * Last keystroke: the pty's atime (8-second granularity), as far as it can be trusted (a time set with
+   * utimes is not input: core/pty-trust.ts); null if the pty could not be read.
+   */
   lastInputAt: number | null;
-  /** Last output: mtime of the pty, with moshwarden's own warning writes already discounted; null if unknown. */
+  /** Last output: the pty's mtime, trusted likewise, our own warning writes discounted; null if unknown. */
   lastOutputAt: number | null;
 }
 
-/** A warning moshwarden has already written to a session's terminal. */
+/** A warning moshwarden has attempted to write to a session's terminal, once per limit period. */
 export interface WarningRecord {
   reason: TimedReason;
-  /** When the warning was written. */
+  /** When the warning was attempted (written, or refused). */
   at: number;
+  /** Whether it reached the terminal; `mesg n` refuses it, which changes nothing about the deadline. */
+  delivered: boolean;
   /**
    * The activity time the warning was computed from (for idle: the last-activity time). Activity newer
    * than this means the user came back, so the warning no longer applies.

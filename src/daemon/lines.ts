@@ -1,4 +1,5 @@
 // The log lines the loop writes about what it saw (as opposed to what it did: src/act/).
+import type { Tamper } from '../core/pty-trust.js';
 import type { Schedule, Session } from '../core/types.js';
 import type { EventFields } from '../log/events.js';
 import { sessionFields } from '../log/fields.js';
@@ -50,5 +51,14 @@ export function sweepLine(sw: Schedule, pids: number[], dryRun: boolean): [Event
       dry_run: dryRun,
     },
     `schedule ${sw.index} (${sw.cron}): ${pids.length} session(s) to end`,
+  ];
+}
+
+/** session.tamper: a pty time was set by hand; idleness counts on from the last time the user really typed. */
+export function tamperLine(s: Session, t: Tamper): [EventFields, string] {
+  const clock = t.what === 'atime' ? 'input (atime)' : 'output (mtime)';
+  return [
+    { event: 'session.tamper', ...sessionFields(s), what: t.what, how: t.how },
+    `the pty's ${clock} was ${t.how}; it is not counted as activity`,
   ];
 }

@@ -5,18 +5,21 @@ import { warn } from '../act/warn.js';
 import { decide } from '../core/decide.js';
 import { limitsFor } from '../core/policy.js';
 import { sweepVerdict } from '../core/schedule.js';
-import type { EndVerdict, Policy, Revocation, Schedule, Session, Verdict } from '../core/types.js';
+import type { EndVerdict, Policy, PtyTimes, Revocation, Schedule, Session, Verdict } from '../core/types.js';
 import type { Logger } from '../log/events.js';
 import { endFields, sessionFields } from '../log/fields.js';
 import type { ScanResult } from '../sessions/discover.js';
-import { changeLine, problemMessage, sweepLine } from './lines.js';
+import { changeLine, problemMessage, sweepLine, tamperLine } from './lines.js';
 import { PassRunner, type PassRequest, type RunnerHost, type Trigger } from './runner.js';
-import { observe, ruleLine, type Tracked } from './tracker.js';
+import { observe, ruleLine, withPty, type Tracked } from './tracker.js';
 
 export type { Trigger };
 
 /** What the loop needs from the host: the clock, timers, signals and pty writes (host/system.ts). */
-export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun'>, RunnerHost {}
+export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun'>, RunnerHost {
+  /** The pty's times now (host/pty.ts statPty). */
+  readPty(tty: string): PtyTimes | null;
+}
 
 export interface DaemonDeps {
   scan(full: boolean): Promise<ScanResult>;
@@ -24,10 +27,14 @@ export interface DaemonDeps {
   log: Logger;
   /** The revocations in force (every source merged: revocation/sources.ts). */
   revocations(): readonly Revocation[];
+  /** A warning was refused (EACCES): `mesg n`, or a daemon that can write no pty (service/problems.ts). */
+  onWarnRefused?(): void;
   /** Told after each pass: the sessions as the daemon now sees them, and how long the scan took (metrics). */
   onPass?(sessions: readonly Session[], scanMs: number, now: number): void;
 }
 
+/** How long an ended session's key is remembered (its identity can never come back). */
+const TOMBSTONE_MS = 60_000;
 /** A session seen before its pty is known (just forked) is looked at again this soon, this many times. */
 const PENDING_RESCAN_MS = 50;
 const PENDING_RESCAN_MAX = 40;
@@ -39,6 +46,8 @@ export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {
 export class Daemon {
   private readonly tracked = new Map<string, Tracked>();
   private readonly problemsLogged = new Set<string>();
+  /** Sessions that ended, by key, for a while: a pass whose read of the host began before the end must not find them again. */
+  private readonly gone = new Map<string, number>();
   private readonly runner: PassRunner;
   private pendingRescans = 0;
   /** Schedules that fired and are applied by the next pass, on fresh data. */
@@ -81,13 +90,31 @@ export class Daemon {
     this.runner.stop();
   }
 
-  /** Runs a pass now, or right after the one in progress. Resolves when the passes are done. */
+  /**
+   * Runs a pass now, or right after the one in progress. Resolves when the passes are done. A changed
+   * revocation list is applied to the sessions already known at once, also while a pass is reading the
+   * host (its reads pause for the event loop): it must not wait for a full read of /proc.
+   */
   request(trigger: Trigger): Promise<void> {
+    if (trigger === 'revocation') this.revocationSweep();
     return this.runner.request(trigger);
   }
 
-  private async run({ full, triggers }: PassRequest): Promise<void> {
-    if (triggers.has('revocation')) this.revocationSweep();
+  /**
+   * inotify saw an attribute change on a pty (chmod, chown, utimes of both times or of mtime): read it
+   * at once, so that a `mesg n` is seen apart from the keystrokes after it (core/pty-trust.ts).
+   */
+  ptyAttributes(tty: string): void {
+    const now = this.deps.host.now();
+    for (const [key, t] of this.tracked) {
+      if (t.session.tty !== tty) continue;
+      const { tracked, tamper } = withPty(t, this.deps.host.readPty(tty), now, true);
+      this.tracked.set(key, tracked);
+      for (const x of tamper) this.deps.log.warn(...tamperLine(tracked.session, x));
+    }
+  }
+
+  private async run({ full }: PassRequest): Promise<void> {
     await this.pass(full);
   }
 
@@ -107,8 +134,10 @@ export class Daemon {
     const sweeps = this.sweeps.splice(0);
     const swept = sweeps.map(() => [] as number[]); // pids ended by each sweep, for schedule.run
     const endings: Ending[] = [];
+    for (const [key, at] of this.gone) if (now - at > TOMBSTONE_MS) this.gone.delete(key);
     for (const raw of result.sessions) {
       const key = sessionKey(raw);
+      if (this.gone.has(key)) continue; // read before it exited; already ended and logged
       seen.add(key);
       const t = this.track(key, raw, now, (at) => (nextDue = Math.min(nextDue, at)));
       if (t.ending !== null || now < t.retryAt) continue;
@@ -161,8 +190,9 @@ export class Daemon {
 
   /** Records a new reading of a session (tracker.ts) and logs start/attach/detach. */
   private track(key: string, raw: Session, now: number, recheck: (at: number) => void): Tracked {
-    const { tracked: t, change, recheckAt } = observe(this.tracked.get(key), raw, now);
+    const { tracked: t, change, recheckAt, tamper } = observe(this.tracked.get(key), raw, now);
     this.tracked.set(key, t);
+    for (const x of tamper) this.deps.log.warn(...tamperLine(t.session, x));
     if (recheckAt !== null) recheck(recheckAt);
     const line = changeLine(change, t.session);
     if (line) this.deps.log.info(line.fields, line.message);
@@ -186,10 +216,9 @@ export class Daemon {
     t.verdict = verdict;
     if (verdict.action === 'warn') {
       const res = warn(t.session, verdict, now, this.endDeps());
-      if (res) {
-        t.memory = { warnings: [...t.memory.warnings.filter((w) => w.reason !== res.record.reason), res.record] };
-        if (res.ownWrite) t.ownWrite = res.ownWrite;
-      }
+      t.memory = { warnings: [...t.memory.warnings.filter((w) => w.reason !== res.record.reason), res.record] };
+      if (res.ownWrite) t.ownWrite = res.ownWrite;
+      if (res.code === 'EACCES') this.deps.onWarnRefused?.();
       return;
     }
     if (verdict.action !== 'terminate') return;
@@ -230,6 +259,7 @@ export class Daemon {
     const t = this.tracked.get(key);
     if (!t) return;
     this.tracked.delete(key);
+    this.gone.set(key, now);
     this.deps.log.info(endFields(t.session, now, t.ending), 'session gone');
   }
 

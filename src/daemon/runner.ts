@@ -20,6 +20,9 @@ export interface RunnerHost {
  */
 export const FULL_SCAN_EVERY_MS = 5 * 60_000;
 
+/** Timer-driven passes are at least this far apart (requests from events are not held back). */
+export const MIN_GAP_MS = 1_000;
+
 export interface PassRequest {
   full: boolean;
   triggers: ReadonlySet<Trigger>;
@@ -29,6 +32,7 @@ export class PassRunner {
   private running: Promise<void> | null = null;
   private triggers = new Set<Trigger>();
   private lastFull = -Infinity;
+  private lastPassAt = -Infinity;
   private timer: { cancel(): void } | null = null;
   private stopped = false;
 
@@ -51,6 +55,7 @@ export class PassRunner {
         const triggers = this.triggers;
         this.triggers = new Set();
         const now = this.host.now();
+        this.lastPassAt = now;
         const full = triggers.has('start') || now - this.lastFull >= FULL_SCAN_EVERY_MS;
         if (full) this.lastFull = now;
         try {
@@ -65,11 +70,20 @@ export class PassRunner {
     return this.running;
   }
 
-  /** The next wake-up: at `at`, or in `soonMs` if that is sooner (a session just forked). */
+  /**
+   * The next wake-up: at `at`, or in `soonMs` if that is sooner (a session just forked) — but no sooner
+   * than MIN_GAP_MS after the last pass began (a quick look for a just-forked session is not held back). Verdicts fall due one by one (2,000 sessions idle since
+   * they were started within a few seconds): waking for each one made passes back to back, and their
+   * garbage doubled the daemon's memory. Later is always safe: every promise is "no sooner than".
+   */
   wakeAt(at: number, soonMs = 0): void {
     if (this.stopped) return;
     this.timer?.cancel();
-    const delay = Math.max(soonMs > 0 ? Math.min(soonMs, at - this.host.now()) : at - this.host.now(), 0);
+    const now = this.host.now();
+    const delay =
+      soonMs > 0 && now + soonMs < at
+        ? soonMs // a session just forked: look again soon (bounded by the loop's PENDING_RESCAN_MAX)
+        : Math.max(at - now, this.lastPassAt + MIN_GAP_MS - now, 0);
     // +5 ms: verdict times are exact, and waking a hair early would only schedule another wake.
     this.timer = this.host.setTimer(() => void this.request(soonMs > 0 ? 'pending' : 'timer'), delay + 5);
   }

@@ -3,7 +3,8 @@
 // says happened.
 import { settleState } from '../core/attach.js';
 import type { RuleMatch } from '../core/policy.js';
-import type { Reason, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
+import { firstTrust, nextTrust, type PtyTrust, type Tamper } from '../core/pty-trust.js';
+import type { PtyTimes, Reason, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
 
 export interface Tracked {
   /** The session as acted on: utmp's state debounced (core/attach.ts), our own writes discounted. */
@@ -15,6 +16,10 @@ export interface Tracked {
   memory: SessionMemory;
   /** Our own last write to the pty: an mtime equal to `after` is not the user's output. */
   ownWrite: { before: number; after: number } | null;
+  /** What the pty's times say, and which of them are the user's (core/pty-trust.ts); null before a reading. */
+  trust: PtyTrust | null;
+  /** The pty times already reported as set by hand (session.tamper is logged once per time). */
+  tamperLogged: readonly Tamper['what'][];
   /** Set once SIGTERM is under way (or logged, in dry run): decide is not asked again. */
   ending: Reason | null;
   /** A signal failed (EPERM): do not retry before this time. */
@@ -28,6 +33,8 @@ export type Change = 'start' | 'attach' | 'detach' | null;
 export interface Observation {
   tracked: Tracked;
   change: Change;
+  /** Pty times set by hand, newly seen: log session.tamper. */
+  tamper: Tamper[];
   /** A state change not believed yet: look again at this time. */
   recheckAt: number | null;
 }
@@ -46,31 +53,90 @@ export function observe(previous: Tracked | undefined, raw: Session, now: number
         : { state: raw.state, seenAt: now };
   const settled = settleState(before, raw, now, change?.seenAt ?? now);
   const held = settled.recheckAt !== null;
+  const client = held ? previous!.session.client : raw.client;
+  const known = previous?.session.clients ?? [];
+  const pty = judgePty(previous?.trust ?? null, previous?.tamperLogged ?? [], raw, now, false);
   const session: Session = {
     ...raw,
     state: settled.state,
     stateSince: held ? previous!.session.stateSince : settled.stateSince,
-    client: held ? previous!.session.client : raw.client,
-    lastOutputAt: discountOwnWrite(raw.lastOutputAt, previous?.ownWrite ?? null),
+    client,
+    clients: client === null || known.includes(client) ? known : [...known, client],
+    lastInputAt: pty.input,
+    lastOutputAt: discountOwnWrite(pty.output, previous?.ownWrite ?? null),
   };
-  if (!previous) {
-    const tracked: Tracked = {
-      session,
-      change: null,
-      ruleLogged: 'defaults',
-      memory: { warnings: [] },
-      ownWrite: null,
-      ending: null,
-      retryAt: 0,
-      verdict: null,
-    };
-    return { tracked, change: 'start', recheckAt: null };
-  }
+  const tracked: Tracked = previous
+    ? { ...previous, session, change, trust: pty.trust, tamperLogged: pty.logged }
+    : {
+        session,
+        change: null,
+        ruleLogged: 'defaults',
+        memory: { warnings: [] },
+        ownWrite: null,
+        trust: pty.trust,
+        tamperLogged: pty.logged,
+        ending: null,
+        retryAt: 0,
+        verdict: null,
+      };
   return {
-    tracked: { ...previous, session, change },
-    change: stateChange(previous.session.state, session.state),
-    recheckAt: settled.recheckAt,
+    tracked,
+    change: previous ? stateChange(previous.session.state, session.state) : 'start',
+    tamper: pty.tamper,
+    recheckAt: previous ? settled.recheckAt : null,
   };
+}
+
+/** Which of a reading's pty times are the user's (core/pty-trust.ts), and what is newly seen as set by hand. */
+function judgePty(
+  trust: PtyTrust | null,
+  logged: readonly Tamper['what'][],
+  s: Pick<Session, 'pty' | 'startedAt'>,
+  now: number,
+  afterAttributeEvent: boolean,
+): {
+  trust: PtyTrust | null;
+  input: number | null;
+  output: number | null;
+  tamper: Tamper[];
+  logged: readonly Tamper['what'][];
+} {
+  if (s.pty === null) return { trust, input: null, output: null, tamper: [], logged };
+  const judged = trust ? nextTrust(trust, s.pty, now, afterAttributeEvent) : firstTrust(s.pty, s.startedAt, now);
+  const fresh = judged.tamper.filter((x) => !logged.includes(x.what));
+  return {
+    trust: judged.trust,
+    input: judged.trust.input,
+    output: judged.trust.output,
+    tamper: fresh,
+    logged: fresh.length === 0 ? logged : [...logged, ...fresh.map((x) => x.what)],
+  };
+}
+
+/**
+ * A new reading of the session's pty right after an attribute event on it (chmod, chown, utimes of
+ * mtime): which times are the user's, and the idle clocks that follow from them.
+ */
+export function withPty(
+  t: Tracked,
+  reading: PtyTimes | null,
+  now: number,
+  afterAttributeEvent = false,
+): { tracked: Tracked; tamper: Tamper[] } {
+  const pty = judgePty(
+    t.trust,
+    t.tamperLogged,
+    { pty: reading, startedAt: t.session.startedAt },
+    now,
+    afterAttributeEvent,
+  );
+  const session: Session = {
+    ...t.session,
+    pty: reading,
+    lastInputAt: pty.input,
+    lastOutputAt: discountOwnWrite(pty.output, t.ownWrite),
+  };
+  return { tracked: { ...t, session, trust: pty.trust, tamperLogged: pty.logged }, tamper: pty.tamper };
 }
 
 function stateChange(before: SessionState, after: SessionState): Change {

@@ -5,6 +5,22 @@ export interface Timer {
   cancel(): void;
 }
 
+/** A long piece of work calls `pause()` often; it yields to the event loop once `budgetMs` have passed. */
+export function slicer(budgetMs = 5): { pause(): Promise<void> | void } {
+  let since = performance.now();
+  return {
+    pause() {
+      if (performance.now() - since < budgetMs) return;
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          since = performance.now();
+          resolve();
+        }),
+      );
+    },
+  };
+}
+
 export const clock = {
   /** Wall-clock time, epoch milliseconds. */
   now: (): number => Date.now(),

@@ -9,8 +9,12 @@ export interface ProcStat {
   /** One-letter state: R, S, D, Z (zombie), T (stopped), ... */
   state: string;
   ppid: number;
+  /** Session id (field 6): equal to pid for a session leader, like the shell a pty was made for. */
+  session: number;
   /** Controlling tty as the kernel encodes it (0 = none). */
   ttyNr: number;
+  /** `pts/M` when tty_nr is a Unix98 pty slave, else null (decoded once, when the stat is read). */
+  pts: string | null;
   /** Clock ticks after boot; with pid, a process's identity. */
   startTicks: number;
 }
@@ -63,7 +67,9 @@ export function parseStat(text: string): ProcStat | null {
     comm: text.slice(open + 1, close),
     state: text[close + 2]!,
     ppid: Number(fieldAt(4)),
+    session: Number(fieldAt(6)),
     ttyNr: Number(fieldAt(7)),
+    pts: ptsFromTtyNr(Number(fieldAt(7))),
     startTicks: Number(fieldAt(22)),
   };
 }
@@ -103,31 +109,71 @@ export function lastPid(): number | null {
  */
 export class ProcessTable {
   private readonly known = new Map<number, ProcStat>();
+  /** When each pid was first read (the caller's clock): young processes are read again (see `recent`). */
+  private readonly firstSeen = new Map<number, number>();
   private listedAtPid: number | null = null;
 
-  scan(full: boolean): Map<number, ProcStat> {
+  /** The whole scan at once (the benchmark's baseline and one-shot commands). */
+  scan(full: boolean, now = 0): Map<number, ProcStat> {
+    for (const _ of this.steps(full, now)) {
+      // no pauses
+    }
+    return this.known;
+  }
+
+  /** The same scan, pausing whenever `slicer` says the event loop has waited long enough. */
+  async scanSliced(full: boolean, now: number, slicer: Slicer): Promise<Map<number, ProcStat>> {
+    for (const _ of this.steps(full, now)) await slicer.pause();
+    return this.known;
+  }
+
+  /** The pids first read within `windowMs` before `now`: just forked, maybe not yet what they will be. */
+  recent(now: number, windowMs: number): number[] {
+    const out: number[] = [];
+    for (const [pid, at] of this.firstSeen) if (now - at < windowMs) out.push(pid);
+    return out;
+  }
+
+  /** Reads /proc, yielding every STEP processes so that a caller may pause there. */
+  private *steps(full: boolean, now: number): Generator<void> {
     const newest = lastPid();
-    if (!full && newest !== null && newest === this.listedAtPid) return this.known;
+    if (!full && newest !== null && newest === this.listedAtPid) return;
     const seen = new Set<number>();
+    let n = 0;
     for (const pid of listPids()) {
+      if (++n % STEP === 0) yield;
       seen.add(pid);
       if (!full && this.known.has(pid)) continue;
       const stat = readStat(pid);
-      if (stat) this.known.set(pid, stat);
-      else this.known.delete(pid);
+      if (stat) {
+        if (!this.known.has(pid) || this.known.get(pid)!.startTicks !== stat.startTicks) this.firstSeen.set(pid, now);
+        this.known.set(pid, stat);
+      } else this.forget(pid);
     }
-    for (const pid of this.known.keys()) if (!seen.has(pid)) this.known.delete(pid);
+    for (const pid of this.known.keys()) if (!seen.has(pid)) this.forget(pid);
     this.listedAtPid = newest;
-    return this.known;
+  }
+
+  private forget(pid: number): void {
+    this.known.delete(pid);
+    this.firstSeen.delete(pid);
   }
 
   /** Re-reads one process (its comm changes when it execs) and updates the table. */
   refresh(pid: number): ProcStat | null {
     const stat = readStat(pid);
     if (stat) this.known.set(pid, stat);
-    else this.known.delete(pid);
+    else this.forget(pid);
     return stat;
   }
+}
+
+/** Processes read between two chances to pause: ~15 µs each, so a pause check every ~1.5 ms. */
+const STEP = 100;
+
+/** Says when a long piece of work should let the event loop run (host/clock.ts makes one). */
+export interface Slicer {
+  pause(): Promise<void> | void;
 }
 
 /** Decodes tty_nr into a `pts/M` name when it is a Unix98 pty slave (majors 136-143), else null. */
@@ -202,6 +248,15 @@ export function readEnvVar(pid: number, name: string): string | null {
   const prefix = `${name}=`;
   for (const entry of buf.toString('utf8').split('\0')) if (entry.startsWith(prefix)) return entry.slice(prefix.length);
   return null;
+}
+
+/** The executable a process runs (/proc/PID/exe; needs ptrace rights for other users), or null. */
+export function readExe(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
 }
 
 /** Boot time in epoch ms (btime of /proc/stat), to turn start ticks into a date. */

@@ -1,24 +1,30 @@
 // The session's pty slave: its timestamps tell idleness, and writing to it reaches the user's screen.
 import fs from 'node:fs';
+import type { PtyTimes } from '../core/types.js';
 
-export interface PtyTimes {
-  /** Last input read by the shell (a keystroke), 8-second granularity. */
-  atimeMs: number;
-  /** Last output written by a program, 8-second granularity. */
-  mtimeMs: number;
+/**
+ * The pty's inode times. The kernel's own updates are whole seconds; a time set with utimes usually is
+ * not (core/pty-trust.ts). `atimeMs` is a double: nanoseconds below ~250 ns are lost, which only makes a
+ * hand-set time look whole — and utimes always changes ctime, which the rules check anyway. Not the
+ * bigint stat: at 2,000 sessions per pass its 20 BigInts a call were most of a pass's garbage.
+ */
+export function statPty(tty: string): PtyTimes | null {
+  try {
+    const st = fs.statSync(ptyPath(tty));
+    return {
+      atimeMs: st.atimeMs,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+      atimeWhole: st.atimeMs % 1000 === 0,
+      mtimeWhole: st.mtimeMs % 1000 === 0,
+    };
+  } catch {
+    return null;
+  }
 }
 
 export function ptyPath(tty: string): string {
   return `/dev/${tty}`;
-}
-
-export function statPty(tty: string): PtyTimes | null {
-  try {
-    const st = fs.statSync(ptyPath(tty));
-    return { atimeMs: st.atimeMs, mtimeMs: st.mtimeMs };
-  } catch {
-    return null;
-  }
 }
 
 export type WriteResult =

@@ -4,12 +4,13 @@ import type { Target } from '../act/terminate.js';
 import { clock } from './clock.js';
 import { kill } from './process.js';
 import { isSameProcess } from './proc.js';
-import { writeToPty } from './pty.js';
+import { statPty, writeToPty } from './pty.js';
 
 export const system = {
   ...clock,
   kill,
-  /** Only mosh-server processes are ever signalled. */
-  isSame: (t: Target): boolean => isSameProcess(t.pid, t.startTicks, 'mosh-server'),
+  /** Only the process decided about: same pid, start time and name, not a zombie. */
+  isSame: (t: Target): boolean => isSameProcess(t.pid, t.startTicks, t.comm),
   write: writeToPty,
+  readPty: statPty,
 };

@@ -3,16 +3,23 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 
+/** What happened to a pty in /dev/pts: created or removed, or its attributes changed. */
+export type PtyEvent = { kind: 'created' | 'removed'; tty: string | null } | { kind: 'attributes'; tty: string };
+
 /**
- * Calls `onNew` when a pty appears in /dev/pts (inotify IN_CREATE): a new mosh session is noticed at
- * once, not at the next scan. This one watch uses fs.watch, not chokidar: measured here, chokidar turns a
- * pty number freed and re-used within 100 ms into `change`, and reports `change` for every burst of
- * terminal output too (48 events in 2.5 s from one busy pane), so it cannot tell a new pty from output.
- * fs.watch passes inotify's events through: `rename` is create/delete, and output raises nothing.
+ * Reports what happens in /dev/pts (inotify through fs.watch): a pty created or removed (`rename`: a new
+ * mosh session is noticed at once, not at the next scan), and a pty's attributes changed (`change`:
+ * chmod by `mesg`, chown, utimes of both times or of mtime; utimes of atime alone raises IN_ACCESS,
+ * which fs.watch does not ask for). Input and output raise nothing (measured). Not chokidar: it turned a
+ * pty number freed and re-used within 100 ms into `change`, and reported `change` for every burst of
+ * output (48 events in 2.5 s from one busy pane).
  */
-export function watchPtys(onNew: () => void, onError: (e: unknown) => void): { close(): Promise<void> } {
-  const watcher = fs.watch('/dev/pts', { persistent: true }, (event) => {
-    if (event === 'rename') onNew();
+export function watchPtys(onEvent: (e: PtyEvent) => void, onError: (e: unknown) => void): { close(): Promise<void> } {
+  const watcher = fs.watch('/dev/pts', { persistent: true }, (event, name) => {
+    const tty = name !== null && /^\d+$/.test(name) ? `pts/${name}` : null;
+    if (event === 'rename')
+      onEvent({ kind: tty !== null && fs.existsSync(`/dev/${tty}`) ? 'created' : 'removed', tty });
+    else if (tty !== null) onEvent({ kind: 'attributes', tty });
   });
   watcher.on('error', onError);
   return {

@@ -1,12 +1,23 @@
 // The fields log lines about a session carry (docs/contract.md, "Log events"). Built in one place so the
 // daemon and the CLI write the same shape.
 import { lastActivity } from '../core/decide.js';
-import type { Reason, Revocation, Session } from '../core/types.js';
+import type { EndVerdict, Reason, Revocation, Session } from '../core/types.js';
 import { targetText } from '../revocation/parse.js';
 
-/** Every session line carries event, pid, user, uid and tty. */
-export function sessionFields(s: Session): { pid: number; user: string | null; uid: number; tty: string | null } {
-  return { pid: s.pid, user: s.user, uid: s.uid, tty: s.tty };
+/** Every session line carries event, id, pid, user, uid and tty. */
+export function sessionFields(s: Session): {
+  id: string;
+  pid: number;
+  user: string | null;
+  uid: number;
+  tty: string | null;
+} {
+  return { id: s.id, pid: s.pid, user: s.user, uid: s.uid, tty: s.tty };
+}
+
+/** `warned` on session.terminate: whether the warning reached the terminal; null when none applies. */
+export function warnedField(v: EndVerdict): boolean | null {
+  return 'warning' in v && v.warning !== null ? v.warning.delivered : null;
 }
 
 /** Seconds since the activity the limits count, or null when the pty's times are unknown. */

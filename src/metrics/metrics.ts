@@ -67,6 +67,18 @@ export class Metrics implements LogTap {
     help: 'Bad revocation lines and unreadable or unsafe revocation files.',
     registers: [this.registry],
   });
+  private readonly tampers = new Counter({
+    name: 'moshwarden_tamper_total',
+    help: 'Pty times found set by hand (utimes), not by input or output, by which time (atime, mtime).',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
+  private readonly problems = new Counter({
+    name: 'moshwarden_daemon_problems_total',
+    help: 'Problems with the daemon itself (e.g. no pty can be written: devpts mounted mode=600), by kind.',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
   private readonly reloads = new Counter({
     name: 'moshwarden_config_reloads_total',
     help: 'Config loads, by result (ok, error).',
@@ -101,6 +113,8 @@ export class Metrics implements LogTap {
     'revocation.error': () => this.revocationErrors.inc(),
     'config.load': () => this.reloads.labels('ok').inc(),
     'config.error': () => this.reloads.labels('error').inc(),
+    'session.tamper': (e) => this.tampers.labels(typeof e.what === 'string' ? e.what : 'unknown').inc(),
+    'daemon.problem': (e) => this.problems.labels(typeof e.what === 'string' ? e.what : 'unknown').inc(),
     'session.start': null,
     'session.attach': null,
     'session.detach': null,

@@ -4,7 +4,7 @@ import type { Policy } from '../core/types.js';
 import { Daemon } from '../daemon/loop.js';
 import { clock } from '../host/clock.js';
 import { startSchedules, type CronTasks } from '../host/cron.js';
-import { createNss } from '../host/nss.js';
+import { devptsMount, writerIdentity } from '../host/devpts.js';
 import type { Writer } from '../host/output.js';
 import { self } from '../host/process.js';
 import { system } from '../host/system.js';
@@ -18,7 +18,8 @@ import { Metrics } from '../metrics/metrics.js';
 import { textfileWriter } from '../metrics/textfile.js';
 import { FileSource } from '../revocation/file-source.js';
 import { RevocationSet } from '../revocation/sources.js';
-import { Discovery } from '../sessions/discover.js';
+import { discoveryOnThisHost } from '../sessions/on-this-host.js';
+import { warningProblem } from './problems.js';
 import { Triggers } from './triggers.js';
 
 /** Everything a running daemon is made of; service/service.ts starts, reloads and stops it. */
@@ -60,14 +61,6 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
     setTimer: clock.setTimer,
   });
   const revocations = new RevocationSet([fileSource]);
-  const ptys = watchPtys(
-    () => triggers.fire('pts'),
-    (e) =>
-      log.warn(
-        { event: 'watch.error', path: '/dev/pts', err: e },
-        'pty watcher failed; new sessions are found by the periodic scan',
-      ),
-  );
   // mosh flips its utmp record on attach and detach: look at once, so session.attach/detach are timely.
   const utmp = new FileWatch(
     UTMP_PATH,
@@ -75,7 +68,21 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
     () => {},
   );
 
-  const discovery = new Discovery({ nss: createNss() });
+  const discovery = discoveryOnThisHost();
+  // Said at start, and again (once) if a warning is then refused while the problem lasts. Looked at no
+  // more than once a minute: 2,000 refusals in a pass (a flood with `mesg n`) must not read
+  // /proc/self/mountinfo 2,000 times.
+  const problems = new Set<string>();
+  let checkedAt = -Infinity;
+  const checkWarnings = () => {
+    const now = clock.now();
+    if (now - checkedAt < 60_000) return;
+    checkedAt = now;
+    const problem = warningProblem(devptsMount(), writerIdentity());
+    if (problem === null || problems.has(problem)) return;
+    problems.add(problem);
+    log.error({ event: 'daemon.problem', what: 'warnings' }, problem);
+  };
   const daemon = new Daemon(initial, {
     // Every pass re-checks the revocation sources too: a lost or coalesced watch event costs at most
     // one scan interval, never a revocation.
@@ -87,12 +94,30 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
     host: system,
     log,
     revocations: () => revocations.current(),
+    onWarnRefused: checkWarnings,
     onPass: (sessions, scanMs, now) => {
       metrics.scanned(sessions, scanMs, now);
       textfile.write();
     },
   });
   triggers.connect((t) => void daemon.request(t));
+  const ptys = watchPtys(
+    (e) => {
+      if (e.kind === 'attributes') return daemon.ptyAttributes(e.tty);
+      // A pty that went away asks for no pass: its session's end is seen by the escalation that ended it,
+      // or by the next pass. (2,000 sessions ending at once made 2,000 events, and passes back to back.)
+      if (e.kind === 'removed') return;
+      if (e.tty !== null) discovery.notePty(e.tty);
+      triggers.fire('pts');
+    },
+    (e) =>
+      log.warn(
+        { event: 'watch.error', path: '/dev/pts', err: e },
+        'pty watcher failed; new sessions are found by the periodic scan',
+      ),
+  );
+  checkWarnings();
+  checkedAt = -Infinity; // the first refusal looks again: the mount may have changed since the start
   const cron = startSchedules(initial.schedules, (s) => void daemon.sweep(s), log);
   return { logger, log, audit, daemon, fileSource, revocations, ptys, utmp, cron };
 }

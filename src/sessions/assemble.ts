@@ -3,8 +3,11 @@
 import type { Session, SessionState } from '../core/types.js';
 import type { CandidateFacts, ProcFacts, Snapshot, UtmpFacts } from './snapshot-types.js';
 
-/** A session before its uid and gids are given names (NSS is asynchronous and may fail). */
-export type UnnamedSession = Omit<Session, 'user' | 'groups'> & { gids: number[] };
+/**
+ * A session before its uid and gids are given names (NSS is asynchronous and may fail): `user` and
+ * `groups` are null until discover.ts fills them in, in place (a pass over 2,000 sessions copies none).
+ */
+export type UnnamedSession = Session & { gids: number[] };
 
 export interface ScanProblem {
   /** What could not be read, e.g. `fd` (list /proc/PID/fd), `utmp`. */
@@ -40,6 +43,11 @@ export function assemble(snap: Snapshot): Assembled {
     if (c.proc.state === 'Z') continue; // already dead; its pid may be reaped and reused any moment
     const leader = ptyLeader(c);
     if (c.fds.kind === 'gone') continue;
+    // Found by what it does rather than its name: it must do all of it, or it is tmux, screen, sshd or
+    // `script` (pty masters without a UDP socket) — or anything else that is not a mosh server.
+    if (c.via === 'behaviour' && (c.fds.kind !== 'ok' || c.fds.ptmxFd === null || c.fds.port === null || !leader)) {
+      continue;
+    }
     if (c.fds.kind === 'unreadable') {
       problems.push({ what: 'fd', code: c.fds.code });
       // Without ptrace rights the pty master is invisible; a mosh-server whose child leads a pty of its
@@ -64,20 +72,27 @@ export function assemble(snap: Snapshot): Assembled {
     const index = c.fds.kind === 'ok' ? c.fds.ptyIndex : null;
     const tty = index !== null ? `pts/${index}` : (leader?.pts ?? null);
     if (tty === null) pending++;
-    const { state, client, since } = attachState(snap.utmp?.get(c.proc.pid), leader);
+    const { state, client, since } = attachState(snap.utmp?.get(c.proc.pid), leader, c.proc.comm);
     const times = tty === null ? null : (snap.ptys.get(tty) ?? null);
     sessions.push({
+      id: `${snap.host}/${c.proc.pid}-${c.proc.startTicks}`,
       pid: c.proc.pid,
+      comm: c.proc.comm,
+      exe: c.fds.kind === 'ok' ? c.fds.exe : null,
       startTicks: c.proc.startTicks,
       uid: c.status.uid,
+      user: null,
+      groups: null,
       gids: [c.status.gid, ...c.status.groups],
       tty,
       startedAt: snap.bootMs + (c.proc.startTicks * 1000) / snap.ticksPerSecond,
       from: c.fds.kind === 'gone' ? null : c.fds.from,
       client,
+      clients: client === null ? [] : [client],
       state,
       stateSince: since,
       port: c.fds.kind === 'ok' ? c.fds.port : null,
+      pty: times,
       lastInputAt: times ? times.atimeMs : null,
       lastOutputAt: times ? times.mtimeMs : null,
     });
@@ -88,12 +103,14 @@ export function assemble(snap: Snapshot): Assembled {
 function attachState(
   record: UtmpFacts | undefined,
   leader: ProcFacts | undefined,
+  serverComm: string,
 ): { state: SessionState; client: string | null; since: number | null } {
   // Until the first client packet the forkpty child has not exec'd the shell yet (and just after the
   // fork it may not exist at all): utmp already says "mosh [PID]" then, which must not read as detached.
-  // Only that child counts: another child named mosh-server is the short-lived utempter fork.
-  if (leader === undefined || leader.comm === MOSH)
+  // Only that child counts: another child with the server's name is the short-lived utempter fork.
+  if (leader === undefined || leader.comm === serverComm) {
     return { state: 'waiting', client: null, since: record?.time ?? null };
+  }
   if (!record || !record.mosh) return { state: 'unknown', client: null, since: null };
   return record.mosh.attached
     ? { state: 'attached', client: record.mosh.client, since: record.time }

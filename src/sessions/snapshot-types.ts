@@ -1,5 +1,6 @@
 // The plain data a scan reads from the host, before any rule is applied (sessions/assemble.ts applies
 // them). Types only: this file is imported by the pure assembly and by the code that reads /proc.
+import type { PtyTimes } from '../core/types.js';
 
 /** One process as /proc/PID/stat shows it, with its controlling tty decoded. */
 export interface ProcFacts {
@@ -10,6 +11,8 @@ export interface ProcFacts {
   state: string;
   /** Clock ticks after boot; with pid, a process's identity. */
   startTicks: number;
+  /** Session id: equal to pid for a session leader (the process a pty was made for). */
+  session: number;
   /** tty_nr as the kernel encodes it (0 = none). */
   ttyNr: number;
   /** `pts/M` when tty_nr is a Unix98 pty slave, else null. */
@@ -28,6 +31,8 @@ export type FdFacts =
       port: number | null;
       /** First word of SSH_CONNECTION in its environment, or null. */
       from: string | null;
+      /** Its executable (/proc/PID/exe), or null. */
+      exe: string | null;
     }
   /** /proc/PID/fd cannot be listed (no CAP_SYS_PTRACE/CAP_DAC_READ_SEARCH): the pty master is invisible. */
   | { kind: 'unreadable'; code: string; from: string | null }
@@ -43,6 +48,11 @@ export interface StatusFacts {
 
 /** A process that may be a session, with everything the rules look at. */
 export interface CandidateFacts {
+  /**
+   * `name`: it is called mosh-server (the fast path). `behaviour`: whatever its name, it holds a pty
+   * master and a UDP socket, and its child leads a pty (a renamed or rebuilt server).
+   */
+  via: 'name' | 'behaviour';
   proc: ProcFacts;
   children: ProcFacts[];
   fds: FdFacts;
@@ -57,17 +67,14 @@ export interface UtmpFacts {
   time: number;
 }
 
-export interface PtyFacts {
-  atimeMs: number;
-  mtimeMs: number;
-}
-
 export interface Snapshot {
+  /** This host's name, for session ids. */
+  host: string;
   candidates: CandidateFacts[];
   /** utmp records by pid, or null when utmp is missing or unreadable. */
   utmp: ReadonlyMap<number, UtmpFacts> | null;
   /** Times of every pty a candidate's fdinfo or children name; null when it could not be stat'ed. */
-  ptys: ReadonlyMap<string, PtyFacts | null>;
+  ptys: ReadonlyMap<string, PtyTimes | null>;
   /** Boot time (epoch ms), to turn start ticks into dates. */
   bootMs: number;
   ticksPerSecond: number;

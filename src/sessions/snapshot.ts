@@ -1,106 +1,168 @@
 // Reads what sessions/assemble.ts needs from the host, through src/host/: the process table, the open
-// files of every process called mosh-server, utmp and the ptys. What never changes for one
-// (pid, start time) — its open files at first sight, its ssh origin — is read once.
+// files of every process that may be a session, utmp and the ptys. Long reads are done in slices that
+// let the event loop run (a revocation must not wait behind a full read of /proc).
+//
+// Candidates come two ways (docs/architecture.md, "Who is a mosh session"):
+// - by name: every process called mosh-server (the fast path);
+// - by behaviour: the parent of every process that leads a pty of its own, whatever its name. Whether it
+//   is a mosh server (a pty master and a UDP socket) is decided from its open files, read once per
+//   process; a "no" is looked at again later (backing off), and at every full read.
 import {
   bootTimeMs,
   CLOCK_TICKS_PER_SECOND,
   ProcessTable,
-  ptsFromTtyNr,
-  ptyIndexFromFdinfo,
-  readEnvVar,
   readStatus,
-  scanFds,
-  udpPortOf,
   type ProcStat,
+  type Slicer,
 } from '../host/proc.js';
 import { statPty } from '../host/pty.js';
 import { parseMoshHost, readUtmp } from '../host/utmp.js';
 import { MOSH } from './assemble.js';
-import type { CandidateFacts, FdFacts, ProcFacts, PtyFacts, Snapshot, UtmpFacts } from './snapshot-types.js';
+import { readFdFacts } from './fd-facts.js';
+import type { CandidateFacts, FdFacts, ProcFacts, Snapshot, StatusFacts, UtmpFacts } from './snapshot-types.js';
+import type { PtyTimes } from '../core/types.js';
 
-export function facts(p: ProcStat): ProcFacts {
-  return { ...p, pts: ptsFromTtyNr(p.ttyNr) };
+export interface SnapshotOptions {
+  host: string;
+  now(): number;
+  /** A fresh slicer for each snapshot (host/clock.ts). */
+  slicer(): Slicer;
+  utmpPath?: string;
+}
+
+/** Processes first seen this recently are read again: a forkpty child may not have become a session leader yet. */
+const RECENT_MS = 3_000;
+/** A "not a session" is looked at again after this, doubling up to the cap (and at every full read). */
+const RECHECK_FIRST_MS = 50;
+const RECHECK_MAX_MS = 5 * 60_000;
+
+interface Known {
+  fds: FdFacts;
+  status: StatusFacts | null;
+  /** null: settled for the process's life (it holds the master). */
+  recheckAt: number | null;
+  backoffMs: number;
 }
 
 export class Snapshotter {
   private readonly table = new ProcessTable();
-  private readonly fdFacts = new Map<string, FdFacts>();
+  private readonly known = new Map<string, Known>();
   private readonly bootMs = bootTimeMs();
+  private led = new Set<string>();
 
-  constructor(private readonly utmpPath?: string) {}
+  constructor(private readonly opts: SnapshotOptions) {}
 
-  take(full: boolean): Snapshot {
-    const table = this.table.scan(full);
-    // Names change on exec, so re-read every process that is or was called mosh-server, and its children.
-    const named: ProcStat[] = [];
-    for (const p of [...table.values()]) {
-      if (p.comm !== MOSH) continue;
-      const fresh = this.table.refresh(p.pid);
-      if (fresh && fresh.comm === MOSH) named.push(fresh);
+  async take(full: boolean): Promise<Snapshot> {
+    const now = this.opts.now();
+    const slicer = this.opts.slicer();
+    if (full) for (const k of this.known.values()) if (k.recheckAt !== null) k.recheckAt = now;
+    const table = await this.table.scanSliced(full, now, slicer);
+    for (const pid of this.table.recent(now, RECENT_MS)) this.table.refresh(pid);
+
+    // A walk over the table for the named candidates and the parents of pty leaders, then one for
+    // their children (no per-process arrays for the other thousands).
+    const byName: ProcStat[] = [];
+    const leaderParents = new Set<number>();
+    const led = new Set<string>();
+    let n = 0;
+    for (const p of table.values()) {
+      if (++n % 500 === 0) await slicer.pause();
+      if (p.comm === MOSH) byName.push(p);
+      const pts = p.session === p.pid ? p.pts : null;
+      if (pts !== null) {
+        led.add(pts);
+        if (p.ppid > 1) leaderParents.add(p.ppid);
+      }
     }
-    const namedPids = new Set(named.map((c) => c.pid));
-    const children = new Map<number, ProcFacts[]>();
-    for (const p of [...table.values()]) {
-      if (!namedPids.has(p.ppid)) continue;
-      const fresh = this.table.refresh(p.pid);
-      if (fresh && fresh.ppid === p.ppid) children.set(p.ppid, [...(children.get(p.ppid) ?? []), facts(fresh)]);
+    this.led = led;
+    const named = new Set(byName.map((p) => p.pid));
+    const byBehaviour = [...leaderParents].filter((pid) => !named.has(pid)).map((pid) => table.get(pid));
+    const wanted = new Set([...named, ...leaderParents]);
+    const children = new Map<number, ProcStat[]>();
+    for (const p of table.values()) {
+      if (++n % 500 === 0) await slicer.pause();
+      if (!wanted.has(p.ppid)) continue;
+      const siblings = children.get(p.ppid);
+      if (siblings) siblings.push(p);
+      else children.set(p.ppid, [p]);
     }
 
     const live = new Set<string>();
-    const candidates: CandidateFacts[] = named.map((p) => {
-      const key = `${p.pid}:${p.startTicks}`;
-      live.add(key);
-      return {
-        proc: facts(p),
-        children: children.get(p.pid) ?? [],
-        fds: this.fdsOf(key, p),
-        status: readStatus(p.pid),
-      };
-    });
-    for (const key of this.fdFacts.keys()) if (!live.has(key)) this.fdFacts.delete(key);
-
-    const ptys = new Map<string, PtyFacts | null>();
-    for (const c of candidates) {
-      const names = [c.fds.kind === 'ok' && c.fds.ptyIndex !== null ? `pts/${c.fds.ptyIndex}` : null];
-      for (const k of c.children) names.push(k.pts);
-      for (const tty of names) if (tty !== null && !ptys.has(tty)) ptys.set(tty, statPty(tty));
+    const candidates: CandidateFacts[] = [];
+    for (const [via, list] of [
+      ['name', byName],
+      ['behaviour', byBehaviour],
+    ] as const) {
+      for (const p of list) {
+        if (p === undefined) continue;
+        if (++n % 64 === 0) await slicer.pause();
+        const key = `${p.pid}:${p.startTicks}`;
+        live.add(key);
+        const known = this.facts(key, p, now);
+        candidates.push({
+          via,
+          proc: p,
+          children: this.childrenOf(p, children),
+          fds: known.fds,
+          status: known.status,
+        });
+      }
     }
-    return { candidates, utmp: this.utmp(), ptys, bootMs: this.bootMs, ticksPerSecond: CLOCK_TICKS_PER_SECOND };
+    for (const key of this.known.keys()) if (!live.has(key)) this.known.delete(key);
+
+    const ptys = new Map<string, PtyTimes | null>();
+    const stat = (tty: string | null) => {
+      if (tty !== null && !ptys.has(tty)) ptys.set(tty, statPty(tty));
+    };
+    for (const c of candidates) {
+      if (c.fds.kind === 'ok' && c.fds.ptyIndex !== null) stat(`pts/${c.fds.ptyIndex}`);
+      for (const k of c.children) stat(k.pts);
+    }
+    return {
+      host: this.opts.host,
+      candidates,
+      utmp: this.utmp(),
+      ptys,
+      bootMs: this.bootMs,
+      ticksPerSecond: CLOCK_TICKS_PER_SECOND,
+    };
   }
 
-  private fdsOf(key: string, p: ProcStat): FdFacts {
-    const known = this.fdFacts.get(key);
-    if (known) return known;
-    const fds = scanFds(p.pid);
-    let read: FdFacts;
-    if (!fds.ok) {
-      if (fds.code === 'ENOENT' || fds.code === 'ESRCH') return { kind: 'gone' }; // not cached: it is gone
-      read = { kind: 'unreadable', code: fds.code, from: sshOrigin(p.pid) };
-    } else {
-      read = {
-        kind: 'ok',
-        ptmxFd: fds.ptmxFd,
-        ptyIndex: fds.ptmxFd === null ? null : ptyIndexFromFdinfo(p.pid, fds.ptmxFd),
-        port: fds.ptmxFd === null ? null : udpPortOf(p.pid, fds.socketInodes),
-        from: fds.ptmxFd === null ? null : sshOrigin(p.pid),
-      };
+  /** Every pty that some process led at the last snapshot (for the pty-creation follow-up in discover.ts). */
+  ledPtys(): ReadonlySet<string> {
+    return this.led;
+  }
+
+  /**
+   * A candidate's children, fresh where it matters: a child that still has its parent's name (the
+   * forkpty child before it execs the shell) is read again, as its exec makes the session "attached".
+   */
+  private childrenOf(p: ProcStat, children: Map<number, ProcStat[]>): ProcFacts[] {
+    const out: ProcFacts[] = [];
+    for (const k of children.get(p.pid) ?? []) {
+      const fresh = k.comm === p.comm ? this.table.refresh(k.pid) : k;
+      if (fresh && fresh.ppid === p.pid) out.push(fresh);
     }
-    // Not cached without a pty master: the daemonized mosh-server is seen between its fork and its
-    // forkpty now and then, and must be looked at again once it holds the master.
-    if (read.kind !== 'ok' || read.ptmxFd !== null) this.fdFacts.set(key, read);
-    return read;
+    return out;
+  }
+
+  private facts(key: string, p: ProcStat, now: number): Known {
+    const known = this.known.get(key);
+    if (known && (known.recheckAt === null || now < known.recheckAt)) return known;
+    const fds = readFdFacts(p.pid);
+    if (fds.kind === 'gone') return { fds, status: null, recheckAt: now, backoffMs: 0 }; // not kept: it is gone
+    const settled = fds.kind === 'ok' && fds.ptmxFd !== null;
+    const backoffMs = known ? Math.min(known.backoffMs * 2, RECHECK_MAX_MS) : RECHECK_FIRST_MS;
+    const next: Known = { fds, status: readStatus(p.pid), recheckAt: settled ? null : now + backoffMs, backoffMs };
+    this.known.set(key, next);
+    return next;
   }
 
   private utmp(): Map<number, UtmpFacts> | null {
-    const records = readUtmp(this.utmpPath);
+    const records = readUtmp(this.opts.utmpPath);
     if (records === null) return null;
     const out = new Map<number, UtmpFacts>();
     for (const [pid, r] of records) out.set(pid, { mosh: parseMoshHost(r.host), time: r.time });
     return out;
   }
-}
-
-/** The ssh client's address the session was started from: the first word of SSH_CONNECTION. */
-function sshOrigin(pid: number): string | null {
-  return readEnvVar(pid, 'SSH_CONNECTION')?.split(' ')[0] ?? null;
 }

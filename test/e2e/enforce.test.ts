@@ -161,8 +161,11 @@ describe('enforcement on real mosh sessions', { skip }, () => {
     const d = await startDaemon(config('/nonexistent').replace('warn_before: 6s', 'warn_before: off'));
     const term = await d.waitForEvent(about(alice.s.pid, 'session.terminate'), 20_000);
     const kill = await d.waitForEvent(about(alice.s.pid, 'session.kill'), 10_000);
-    const graceMs = Date.parse(kill.time as string) - Date.parse(term.time as string);
+    // Both on the daemon's wall clock in whole ms: when the SIGTERM went out (kill(2) had returned), and
+    // the kill line, written after SIGKILL. The terminate line's own time is later than its SIGTERM.
+    const graceMs = Date.parse(kill.time as string) - Date.parse(term.signalled_at as string);
     assert.ok(graceMs >= 2_000 && graceMs < 4_000, `SIGKILL ${graceMs} ms after SIGTERM (grace 2s)`);
+    assert.ok((kill.after_ms as number) >= 2_000, `the daemon's own count: ${kill.after_ms} ms`);
     assert.equal(kill.reason, 'idle');
     const end = await d.waitForEvent(about(alice.s.pid, 'session.end'), 10_000);
     assert.equal(end.reason, 'idle');

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: users and groups
 
-export const TEST_USERS = ['mw-test-alice', 'mw-test-bob', 'mw-test-carol'] as const;
+export const TEST_USERS = ['mw-test-alice', 'mw-test-bob', 'mw-test-carol', 'mw-test-mallory'] as const;
 export type TestUser = (typeof TEST_USERS)[number];
 
 /** Supplementary groups and their members (alice and carol are contractors, bob has break-glass). */
@@ -343,6 +343,8 @@ export interface StartSessionOptions {
   port?: number;
   /** Command to run instead of the user's login shell (argv words, no shell quoting applied). */
   command?: string[];
+  /** The server binary (default mosh-server from PATH), e.g. a renamed copy in the user's home. */
+  server?: string;
   timeoutMs?: number;
 }
 
@@ -370,14 +372,16 @@ export async function allocatePort(): Promise<number> {
 
 const SAFE_WORD = /^[A-Za-z0-9_./:=@%+-]+$/;
 
-function launchCommand(port: number, origin: string, command: string[] | undefined): string {
+function launchCommand(port: number, origin: string, command: string[] | undefined, server = 'mosh-server'): string {
+  if (!SAFE_WORD.test(server))
+    throw new Error(`startSession: unsupported characters in server ${JSON.stringify(server)}`);
   for (const word of command ?? []) {
     if (!SAFE_WORD.test(word))
       throw new Error(`startSession: unsupported characters in command word ${JSON.stringify(word)}`);
   }
   const tail = command?.length ? ` -- ${command.join(' ')}` : '';
   // mosh-server refuses to start without a UTF-8 locale.
-  return `LANG=C.UTF-8 SSH_CONNECTION='${origin} 5555 127.0.0.1 22' exec mosh-server new -i 127.0.0.1 -p ${port}${tail}`;
+  return `LANG=C.UTF-8 SSH_CONNECTION='${origin} 5555 127.0.0.1 22' exec ${server} new -i 127.0.0.1 -p ${port}${tail}`;
 }
 
 export interface LaunchedSession {
@@ -407,9 +411,13 @@ export async function launchSession(user: string, opts: StartSessionOptions = {}
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.port ?? (await allocatePort());
     const launchedAt = Date.now();
-    const result = await run(mustFind('su'), ['-', user, '-c', launchCommand(port, origin, opts.command)], {
-      timeoutMs: Math.max(1_000, deadline - Date.now()),
-    });
+    const result = await run(
+      mustFind('su'),
+      ['-', user, '-c', launchCommand(port, origin, opts.command, opts.server)],
+      {
+        timeoutMs: Math.max(1_000, deadline - Date.now()),
+      },
+    );
     const connect = /MOSH CONNECT (\d+) (\S+)/.exec(result.stdout);
     const detached = /mosh-server detached, pid = (\d+)/.exec(result.stderr);
     if (!connect?.[1] || !connect[2] || !detached?.[1]) {
@@ -732,13 +740,87 @@ async function killTmux(socket: string): Promise<void> {
 }
 
 /** A session with a client attached, as a user would have it (origin: the ssh origin to record). */
-export async function liveSession(user: string, origin?: string): Promise<{ s: MoshSession; c: Client }> {
-  const s = await startSession(user, origin ? { sshOrigin: origin } : {});
+export async function liveSession(
+  user: string,
+  origin?: string,
+  opts: StartSessionOptions = {},
+): Promise<{ s: MoshSession; c: Client }> {
+  const s = await startSession(user, origin ? { ...opts, sshOrigin: origin } : opts);
   return { s, c: await attachClient(s) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Pty timestamps (the kernel's idle clock: atime = last input read, mtime = last output written)
+
+/**
+ * Runs a shell command as `user` (su - user -c), to completion: what a user would type. The words are
+ * the test's own; nothing from outside reaches the shell.
+ */
+export function runAs(user: string, command: string, timeoutMs = 30_000): Promise<RunResult> {
+  if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`runAs: bad user name ${user}`);
+  return run(mustFind('su'), ['-', user, '-c', command], { timeoutMs });
+}
+
+export interface Background {
+  /** The su process leading the group; the user's command runs below it. */
+  pid: number;
+  /** The process group: su and everything the command started (unless something called setsid). */
+  pgid: number;
+  /** Resolves when su has exited. */
+  exited: Promise<void>;
+  stdout(): string;
+  /** SIGTERM to the group, SIGKILL after 3 s; waits for su. */
+  stop(): Promise<void>;
+}
+
+const startedBackground = new Set<Background>();
+
+/**
+ * Starts a shell command as `user` in the background, in a process group of its own that this test
+ * owns (spawned detached), so that stop() ends it and its children and nothing else. Registered for
+ * cleanupAll().
+ */
+export async function spawnAs(user: string, command: string): Promise<Background> {
+  if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`spawnAs: bad user name ${user}`);
+  const child = spawn(mustFind('su'), ['-', user, '-c', command], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr!.resume();
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  const pid = child.pid!;
+  let done = false;
+  // 'exit', not 'close': a daemon the command started (tmux) may keep our pipe open for its whole life.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => ((done = true), resolve())));
+  const bg: Background = {
+    pid,
+    pgid: pid,
+    exited,
+    stdout: () => out,
+    async stop() {
+      startedBackground.delete(bg);
+      // The group is ours for as long as su (its leader, our unreaped child) lives.
+      const signalGroup = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          // gone
+        }
+      };
+      if (!done) signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  startedBackground.add(bg);
+  return bg;
+}
 
 /** Sets the pty's atime to secondsAgo before now, keeping its mtime. */
 export function setIdle(ptyPath: string, secondsAgo: number): void {
@@ -859,7 +941,9 @@ export async function startDaemon(configYaml: string, opts: DaemonOptions = {}):
   const configPath = path.join(dir, 'config.yaml');
   fs.writeFileSync(configPath, configYaml, { mode: 0o600 });
 
-  const argv = [process.execPath, entryPath(opts.entry), 'run', '--config', configPath, ...(opts.args ?? [])];
+  // The real bin is executed itself, so that its shebang's V8 flags apply as they do in production.
+  const entry = entryPath(opts.entry);
+  const argv = [...(opts.entry ? [process.execPath] : []), entry, 'run', '--config', configPath, ...(opts.args ?? [])];
   const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv];
   const child = spawn(cmd!, rest, {
     cwd: repoRoot(),
@@ -967,6 +1051,7 @@ export async function cleanupAll(): Promise<void> {
     }),
   );
   startedDaemons.clear();
+  await Promise.all([...startedBackground].map((b) => b.stop()));
 
   // Sessions first, while their clients still listen: mosh then exits within milliseconds.
   const sessions = [...startedSessions.values()];

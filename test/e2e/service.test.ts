@@ -15,13 +15,13 @@ import {
   ensureTestUsers,
   findExecutable,
   liveSession,
-  lookup,
   repoRoot,
   setIdle,
   sleep,
   startDaemon,
   waitForExit,
 } from './harness.js';
+import { asService, devptsProblem, ensureServiceUser, SERVICE_USER, UNIT, unitValues } from './privileges.js';
 
 const skip =
   e2eSkipReason() ??
@@ -29,72 +29,6 @@ const skip =
     findExecutable('setpriv') && findExecutable('systemd-analyze') ? null : 'needs setpriv and systemd-analyze',
   ) ??
   false;
-
-/**
- * The unit writes warnings through group tty, which works where devpts gives ptys group tty and mode 0620
- * (Debian's default: gid=5,mode=620). Some VMs and containers mount it mode=600; .ci/run remounts it.
- */
-function devptsProblem(ptyPath: string): string | null {
-  const st = fs.statSync(ptyPath);
-  const tty = Number(lookup('group', 'tty')?.split(':')[2]);
-  return st.gid === tty && (st.mode & 0o020) !== 0
-    ? null
-    : `ptys here are not group-tty writable (${ptyPath}: gid ${st.gid}, mode ${(st.mode & 0o777).toString(8)}): devpts needs gid=5,mode=620`;
-}
-const UNIT = path.join(repoRoot(), 'systemd', 'moshwarden.service');
-/** Stands in for the unit's User=moshwarden, so a real installation's user is never touched. */
-const SERVICE_USER = 'mw-test-svc';
-
-/** `Key=` values of the shipped unit, in order (a key may appear more than once). */
-function unitValues(key: string): string[] {
-  return fs
-    .readFileSync(UNIT, 'utf8')
-    .split('\n')
-    .filter((l) => l.startsWith(`${key}=`))
-    .map((l) => l.slice(key.length + 1).trim());
-}
-
-/** setpriv arguments that give a process the unit's user, groups and capabilities (minus `drop`). */
-function asService(drop: string[] = []): string[] {
-  const caps = unitValues('AmbientCapabilities')
-    .join(' ')
-    .split(/\s+/)
-    .filter(Boolean)
-    .filter((c) => !drop.includes(c))
-    .map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)
-    .join(',');
-  assert.deepEqual(
-    unitValues('CapabilityBoundingSet'),
-    unitValues('AmbientCapabilities'),
-    'the unit bounds exactly what it grants',
-  );
-  const groups = unitValues('SupplementaryGroups').join(',');
-  return [
-    'setpriv',
-    `--reuid=${SERVICE_USER}`,
-    `--regid=${SERVICE_USER}`,
-    `--groups=${groups}`,
-    `--inh-caps=-all${caps ? `,${caps}` : ''}`,
-    `--ambient-caps=-all${caps ? `,${caps}` : ''}`,
-    `--bounding-set=-all${caps ? `,${caps}` : ''}`,
-    '--no-new-privs',
-    '--',
-  ];
-}
-
-function ensureServiceUser(): void {
-  if (lookup('passwd', SERVICE_USER) !== null) return;
-  execFileSync('useradd', [
-    '--system',
-    '--user-group',
-    '--no-create-home',
-    '--home-dir',
-    '/nonexistent',
-    '--shell',
-    '/usr/sbin/nologin',
-    SERVICE_USER,
-  ]);
-}
 
 describe('the systemd unit', { skip }, () => {
   test('systemd-analyze verify prints nothing', () => {

@@ -21,6 +21,11 @@ export function sessionAt(over: Partial<Session> = {}): Session {
     port: 60001,
     lastInputAt: T0,
     lastOutputAt: T0,
+    id: 'h/100-1',
+    comm: 'mosh-server',
+    exe: '/usr/bin/mosh-server',
+    clients: [],
+    pty: { atimeMs: T0, mtimeMs: T0, ctimeMs: T0, atimeWhole: true, mtimeWhole: true },
     ...over,
   };
 }

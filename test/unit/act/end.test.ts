@@ -30,6 +30,11 @@ function session(pid: number): Session {
     port: null,
     lastInputAt: 0,
     lastOutputAt: 0,
+    id: `h/${pid}-${pid * 10}`,
+    comm: 'mosh-server',
+    exe: null,
+    clients: [],
+    pty: null,
   };
 }
 
@@ -116,4 +121,26 @@ test('endMany in dry run: terminate lines only', async () => {
     w.lines.map((l) => [l.event, l.dry_run]),
     batch.map(() => ['session.terminate', true]),
   );
+});
+
+test("the grace period counts from each session's own SIGTERM, not from the start of the batch", async () => {
+  let now = 1000;
+  const signalled: Record<string, number> = {};
+  const deps: EndDeps = {
+    log: pino({ base: undefined }, { write: () => {} }),
+    dryRun: false,
+    now: () => now,
+    sleep: async (ms) => void (now += ms),
+    isSame: () => !('SIGKILL 4' in signalled) || !('SIGKILL 1' in signalled),
+    kill: (pid, signal) => {
+      now += 40; // a loaded machine: every kill(2) in the batch takes a while
+      signalled[`${signal} ${pid}`] = now;
+    },
+    write: () => ({ ok: true, mtimeBefore: 0, mtimeAfter: 0 }),
+  };
+  await Promise.all(endMany([batch[0]!, batch[3]!], now, deps));
+  for (const pid of [1, 4]) {
+    const gap = signalled[`SIGKILL ${pid}`]! - signalled[`SIGTERM ${pid}`]!;
+    assert.ok(gap >= 1000, `pid ${pid}: SIGKILL ${gap} ms after its SIGTERM (grace 1000)`);
+  }
 });

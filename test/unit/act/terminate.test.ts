@@ -27,7 +27,7 @@ function world(opts: { onTerm: number | null; onKill: number | null; aliveAtStar
   return { deps, sent };
 }
 
-const target = { pid: 4242, startTicks: 77 };
+const target = { pid: 4242, startTicks: 77, comm: 'mosh-server' };
 
 test('exits on SIGTERM within grace: no SIGKILL', async () => {
   const w = world({ onTerm: 300, onKill: 0 });

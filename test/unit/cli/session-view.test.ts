@@ -38,6 +38,11 @@ const session = (over: Partial<Session>): Session => ({
   port: 60001,
   lastInputAt: T - 20 * MIN,
   lastOutputAt: T - MIN,
+  id: 'web-17/4242-1',
+  comm: 'mosh-server',
+  exe: '/usr/bin/mosh-server',
+  clients: [],
+  pty: null,
   ...over,
 });
 const keep: Verdict = { action: 'keep', reason: 'ok', at: T + 48 * MIN, rule: null };

@@ -41,13 +41,18 @@ function session(over: Partial<Session> = {}): Session {
     port: 60001,
     lastInputAt: T0,
     lastOutputAt: T0,
+    id: 'h/4242-1000',
+    comm: 'mosh-server',
+    exe: '/usr/bin/mosh-server',
+    clients: [],
+    pty: null,
     ...over,
   };
 }
 
 const at = (minutes: number) => T0 + minutes * MIN;
 const warned = (reason: 'idle' | 'max_age', whenMin: number, basis: number): SessionMemory => ({
-  warnings: [{ reason, at: at(whenMin), basis }],
+  warnings: [{ reason, at: at(whenMin), basis, delivered: true }],
 });
 const pick = (v: Verdict) => ({ action: v.action, reason: v.reason, at: v.at, rule: v.rule });
 

@@ -43,6 +43,11 @@ function session(over: Partial<Session>): Session {
     port: 60001,
     lastInputAt: T0,
     lastOutputAt: T0,
+    id: 'h/100-1',
+    comm: 'mosh-server',
+    exe: '/usr/bin/mosh-server',
+    clients: [],
+    pty: { atimeMs: T0, mtimeMs: T0, ctimeMs: T0, atimeWhole: true, mtimeWhole: true },
     ...over,
   };
 }
@@ -62,6 +67,7 @@ function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[]
     host: {
       setTimer: () => ({ cancel() {} }),
       defer: (fn) => void setImmediate(fn),
+      readPty: () => null,
       now: () => now,
       sleep: async (ms) => {
         now += ms;

@@ -6,6 +6,8 @@ import { observe, ruleLine } from '../../../src/daemon/tracker.js';
 import { NO_LIMITS, sessionAt, T0 } from '../fixtures.js';
 
 const session = sessionAt;
+/** A reading whose pty shows output at `mtime` (a kernel update: whole second, ctime unchanged). */
+const output = (mtime: number) => session({ pty: { ...session().pty!, mtimeMs: mtime } });
 
 test('a first reading starts the record: change "start", nothing remembered yet', () => {
   const o = observe(undefined, session(), T0);
@@ -46,9 +48,9 @@ test('a moment without a utmp record (libutempter rewriting it) is held from the
 
 test("our own warning write is not the user's output: an mtime equal to it reads as the mtime before", () => {
   const t = { ...observe(undefined, session(), T0).tracked, ownWrite: { before: T0, after: T0 + 8_000 } };
-  assert.equal(observe(t, session({ lastOutputAt: T0 + 8_000 }), T0 + 9_000).tracked.session.lastOutputAt, T0);
+  assert.equal(observe(t, output(T0 + 8_000), T0 + 9_000).tracked.session.lastOutputAt, T0);
   assert.equal(
-    observe(t, session({ lastOutputAt: T0 + 16_000 }), T0 + 17_000).tracked.session.lastOutputAt,
+    observe(t, output(T0 + 16_000), T0 + 17_000).tracked.session.lastOutputAt,
     T0 + 16_000,
     "later output is the user's",
   );

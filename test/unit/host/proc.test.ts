@@ -9,7 +9,9 @@ test('parseStat: comm with spaces and parentheses', () => {
     comm: 'mosh (x) y',
     state: 'S',
     ppid: 1,
+    session: 1861,
     ttyNr: 34816,
+    pts: 'pts/0',
     startTicks: 7327,
   });
 });

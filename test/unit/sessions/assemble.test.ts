@@ -7,24 +7,49 @@ const BOOT = Date.UTC(2026, 10, 24, 8, 0, 0);
 const PTS = (m: number) => (136 << 8) | m; // tty_nr of /dev/pts/M
 
 function proc(pid: number, over: Partial<ProcFacts> = {}): ProcFacts {
-  return { pid, ppid: 1, comm: 'mosh-server', state: 'S', startTicks: pid * 10, ttyNr: 0, pts: null, ...over };
+  return {
+    pid,
+    ppid: 1,
+    comm: 'mosh-server',
+    state: 'S',
+    startTicks: pid * 10,
+    session: 1,
+    ttyNr: 0,
+    pts: null,
+    ...over,
+  };
 }
 /** The forkpty child on /dev/pts/M: the shell once a client connected (or still mosh-server before). */
 function leader(pid: number, parent: number, m: number, comm = '-bash'): ProcFacts {
-  return proc(pid, { ppid: parent, comm, ttyNr: PTS(m), pts: `pts/${m}` });
+  return proc(pid, { ppid: parent, comm, session: pid, ttyNr: PTS(m), pts: `pts/${m}` });
 }
-const master: FdFacts = { kind: 'ok', ptmxFd: 4, ptyIndex: null, port: 60001, from: '198.51.100.7' };
-const noMaster: FdFacts = { kind: 'ok', ptmxFd: null, ptyIndex: null, port: null, from: null };
+const master: FdFacts = {
+  kind: 'ok',
+  ptmxFd: 4,
+  ptyIndex: null,
+  port: 60001,
+  from: '198.51.100.7',
+  exe: '/usr/bin/mosh-server',
+};
+const noMaster: FdFacts = { kind: 'ok', ptmxFd: null, ptyIndex: null, port: null, from: null, exe: null };
 
-function candidate(p: ProcFacts, children: ProcFacts[], fds: FdFacts = master): CandidateFacts {
-  return { proc: p, children, fds, status: { uid: 1001, gid: 1001, groups: [27] } };
+function candidate(
+  p: ProcFacts,
+  children: ProcFacts[],
+  fds: FdFacts = master,
+  via: CandidateFacts['via'] = 'name',
+): CandidateFacts {
+  return { via, proc: p, children, fds, status: { uid: 1001, gid: 1001, groups: [27] } };
 }
+
+const TIMES = { atimeMs: BOOT + 1_000, mtimeMs: BOOT + 2_000, ctimeMs: BOOT, atimeWhole: true, mtimeWhole: true };
 
 function snapshot(candidates: CandidateFacts[], over: Partial<Snapshot> = {}): Snapshot {
   return {
+    host: 'web-17',
     candidates,
     utmp: new Map([[100, { mosh: { attached: true, client: '127.0.0.1' }, time: BOOT + 5_000 }]]),
-    ptys: new Map([['pts/3', { atimeMs: BOOT + 1_000, mtimeMs: BOOT + 2_000 }]]),
+    ptys: new Map([['pts/3', TIMES]]),
     bootMs: BOOT,
     ticksPerSecond: 100,
     ...over,
@@ -37,17 +62,24 @@ test('a session: the pty master holder, its pty from the child that leads it, ow
   assert.deepEqual(problems, []);
   assert.deepEqual(sessions, [
     {
+      id: 'web-17/100-1000',
       pid: 100,
+      comm: 'mosh-server',
+      exe: '/usr/bin/mosh-server',
       startTicks: 1000,
       uid: 1001,
+      user: null,
+      groups: null,
       gids: [1001, 27],
       tty: 'pts/3',
       startedAt: BOOT + 10_000,
       from: '198.51.100.7',
       client: '127.0.0.1',
+      clients: ['127.0.0.1'],
       state: 'attached',
       stateSince: BOOT + 5_000,
       port: 60001,
+      pty: TIMES,
       lastInputAt: BOOT + 1_000,
       lastOutputAt: BOOT + 2_000,
     },
@@ -55,7 +87,7 @@ test('a session: the pty master holder, its pty from the child that leads it, ow
 });
 
 test("the kernel's tty-index, where it is printed, names the pty before the child exists", () => {
-  const fds: FdFacts = { ...master, ptyIndex: 3 };
+  const fds: FdFacts = { ...master, ptyIndex: 3 } as FdFacts;
   const [s] = assemble(snapshot([candidate(proc(100), [], fds)])).sessions;
   assert.equal(s!.tty, 'pts/3');
   assert.equal(s!.state, 'waiting', 'no child leads the pty yet: waiting, whatever utmp says');
