@@ -21,6 +21,8 @@ export interface HistoryDeps {
   now: number;
 }
 
+/** Rows per write of --json output. */
+const OUTPUT_BATCH = 1000;
 /** How many bad lines are named one by one on stderr; the rest are only counted. */
 const NAMED_JUNK = 5;
 
@@ -67,13 +69,17 @@ export async function historyCommand(base: string, o: HistoryOptions, deps: Hist
   const rows = builder.finish();
 
   if (o.json) {
-    deps.out.write(
-      JSON.stringify(
-        rows.map((r) => historyJson(r, deps.now)),
-        null,
-        2,
-      ) + '\n',
-    );
+    // The same text as JSON.stringify(array, null, 2), written a batch of rows at a time: a year of
+    // sessions is tens of megabytes, and one string of it would double the command's peak memory.
+    if (rows.length === 0) deps.out.write('[]\n');
+    for (let i = 0; i < rows.length; i += OUTPUT_BATCH) {
+      const part = rows
+        .slice(i, i + OUTPUT_BATCH)
+        .map((r) => JSON.stringify(historyJson(r, deps.now), null, 2).replace(/^/gm, '  '))
+        .join(',\n');
+      const last = i + OUTPUT_BATCH >= rows.length;
+      deps.out.write(`${i === 0 ? '[\n' : ''}${part}${last ? '\n]\n' : ',\n'}`);
+    }
   } else {
     deps.out.write((rows.length ? historyTable(rows, deps.now) : 'no sessions') + '\n');
     const begins = firstEvent === null ? 'has no events' : `begins ${isoSeconds(firstEvent)}`;

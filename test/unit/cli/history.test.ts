@@ -48,6 +48,13 @@ test('a session that starts in audit.log.2.gz and ends in audit.log.1 is one row
       err,
       `note: skipped 2 line(s) that are not audit events: ${base}.1:3, ${base}:5 (its last line, cut off)\n`,
     );
+    const all = (await run(base, { json: true })).out;
+    assert.equal(
+      all,
+      JSON.stringify(JSON.parse(all), null, 2) + '\n',
+      'written in batches, the same text as one stringify',
+    );
+    assert.equal((await run(base, { json: true, user: 'nobody' })).out, '[]\n');
     const json = JSON.parse((await run(base, { json: true, user: 'mw-alice' })).out);
     assert.equal(json.length, 1);
     assert.equal(json[0].ended, 'idle');
@@ -69,6 +76,22 @@ test('no audit log: exit 1; a bad filter: exit 2; an unreadable rotation: the re
       (e) => e instanceof CliExit && e.code === 1 && /audit\.log\.2\.gz: incorrect header check/.test(e.message),
     );
     assert.match(out, /mw-alice/, 'what could be read is still shown');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--json over several output batches is still exactly one JSON array', async () => {
+  const { dir, base } = logDir();
+  try {
+    fs.writeFileSync(
+      base,
+      Array.from({ length: 2500 }, (_, i) => start(i / 100, 10 + i, 'mw-alice', i / 100)).join('\n') + '\n',
+    );
+    const { out } = await run(base, { json: true });
+    const parsed = JSON.parse(out) as unknown[];
+    assert.equal(parsed.length, 2500);
+    assert.equal(out, JSON.stringify(parsed, null, 2) + '\n');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
