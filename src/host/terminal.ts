@@ -48,7 +48,7 @@ export function openLiveScreen(io: TerminalIo, onQuit: (cause: QuitCause) => voi
   function close(): void {
     if (!open) return;
     open = false;
-    io.output.write('');
+    io.output.write(CURSOR_SHOW + ALT_SCREEN_OFF);
     if (raw) io.input.setRawMode!(false);
     io.input.off('data', onData);
     io.input.pause();
