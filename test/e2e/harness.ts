@@ -546,6 +546,27 @@ function tmuxSync(socket: string, args: readonly string[]): string {
 
 const DEFAULT_PROMPT = /[$#]\s*$/m;
 
+/** The new tmux server's and pane's pids; the server (and its socket path) recorded for cleanup. */
+function trackTmux(
+  socket: string,
+  target: string,
+  tracked: { server?: TrackedProcess; socketPath?: string },
+): { serverPid: number; panePid: number } {
+  const [pids = '', socketPath] = tmuxSync(socket, [
+    'display-message',
+    '-p',
+    '-t',
+    target,
+    '#{pid} #{pane_pid}\n#{socket_path}',
+  ]).split('\n');
+  tracked.socketPath = socketPath;
+  const [serverPid, panePid] = pids.trim().split(' ').map(Number);
+  if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
+  const serverStart = startTimeOf(serverPid);
+  if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
+  return { serverPid, panePid };
+}
+
 /** Starts mosh-client for `session` in a private tmux server and waits for the shell prompt. */
 export async function attachClient(session: MoshSession, opts: AttachOptions = {}): Promise<Client> {
   const socket = `mw-e2e-${process.pid}-${++tmuxCounter}`;
@@ -584,18 +605,7 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
   );
   if (created.code !== 0) throw new Error(`tmux new-session failed (${created.code}): ${created.stderr}`);
 
-  const [pids = '', socketPath] = tmuxSync(socket, [
-    'display-message',
-    '-p',
-    '-t',
-    target,
-    '#{pid} #{pane_pid}\n#{socket_path}',
-  ]).split('\n');
-  tracked.socketPath = socketPath;
-  const [serverPid, panePid] = pids.trim().split(' ').map(Number);
-  if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
-  const serverStart = startTimeOf(serverPid);
-  if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
+  const { serverPid, panePid } = trackTmux(socket, target, tracked);
   // `env` execs mosh-client, so the pane pid is the client; look one level down just in case.
   let clientPid = panePid;
   if (readComm(panePid) !== 'mosh-client')
@@ -718,18 +728,7 @@ export async function openTerminal(
     { env: tmuxEnv(), timeoutMs: 15_000 },
   );
   if (created.code !== 0) throw new Error(`tmux new-session failed (${created.code}): ${created.stderr}`);
-  const [pids = '', socketPath] = tmuxSync(socket, [
-    'display-message',
-    '-p',
-    '-t',
-    target,
-    '#{pid} #{pane_pid}\n#{socket_path}',
-  ]).split('\n');
-  tracked.socketPath = socketPath;
-  const [serverPid, panePid] = pids.trim().split(' ').map(Number);
-  if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
-  const serverStart = startTimeOf(serverPid);
-  if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
+  const { panePid } = trackTmux(socket, target, tracked);
   const screen = () => tmuxSync(socket, ['capture-pane', '-p', '-t', target]).replace(/\n+$/, '');
   return {
     socket,
