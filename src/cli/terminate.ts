@@ -1,7 +1,8 @@
 // moshwarden terminate PID: end one session through the daemon's own path (reason "manual").
 import { end, endFields } from '../act/enforce.js';
 import { matchRule } from '../core/policy.js';
-import type { Policy } from '../core/types.js';
+import type { Policy, Session } from '../core/types.js';
+import { AuditFile } from '../log/audit.js';
 import { createLogger } from '../log/logger.js';
 import { createNss } from '../host/nss.js';
 import { system } from '../host/system.js';
@@ -16,8 +17,25 @@ export async function terminateCommand(pidText: string, reason: string | undefin
   const session = sessions.find((s) => s.pid === pid);
   if (!session) throw new CliExit(2, `PID ${pid} is not a mosh session (see \`moshwarden sessions\`)`);
 
-  // The audit trail goes to stderr as JSON lines; stdout keeps the one human-readable result line.
-  const log = createLogger({ level: policy.log.level, fd: 2, journald: false });
+  // The event lines go to stderr as JSON; stdout keeps the one human-readable result line. They also go
+  // to the daemon's audit file, if it keeps one: the daemon itself only sees the session vanish (reason
+  // null), and `history` must say `manual`.
+  const audit = new AuditFile(policy.log.auditFile, (m) => process.stderr.write(`note: ${m}\n`), { create: false });
+  const log = createLogger({ level: policy.log.level, fd: 2, journald: false, taps: [audit] });
+  try {
+    await endOne(session, reason, policy, log);
+  } finally {
+    audit.close();
+  }
+}
+
+async function endOne(
+  session: Session,
+  reason: string | undefined,
+  policy: Policy,
+  log: ReturnType<typeof createLogger>,
+): Promise<void> {
+  const pid = session.pid;
   const match = matchRule(session, policy);
   const limits = match.kind === 'matched' ? match.limits : policy.defaults;
   const outcome = await end(
