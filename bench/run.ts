@@ -1,9 +1,11 @@
 // `npm run bench`: scan cost against ps-list at ~1,000 / ~5,000 / ~10,000 extra processes, then the real
 // daemon's steady CPU and RSS at ~10,000, then revocation latency on real sessions (bench/revocation.ts);
-// writes bench/RESULTS.md and prints a summary.
+// then `moshwarden history` on a generated year of audit logs (bench/history.ts); writes bench/RESULTS.md
+// and prints a summary.
 //
 // BENCH_QUICK=1 shrinks every size and window (for checking the benchmark itself; not for results).
-import { writeFileSync } from 'node:fs';
+// `npm run bench -- --only history` runs only the history benchmark and replaces its section of RESULTS.md.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import psList from 'ps-list';
@@ -15,6 +17,7 @@ import { machineFacts, renderReport, summary, type Run, type ScanSection } from 
 import { ExtraProcesses } from './spawn.js';
 import { measureSteady } from './steady.js';
 import { benchRevocation, renderRevocation } from './revocation.js';
+import { benchHistory, renderHistory, spliceHistory } from './history.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,7 +77,24 @@ async function subjects(reps: number, psReps: number): Promise<Subject[]> {
   ];
 }
 
+/** `--only history`: just that benchmark, its section of RESULTS.md replaced and the rest kept. */
+async function onlyHistory(): Promise<number> {
+  const command = `${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench -- --only history`;
+  const bench = await benchHistory(log, quick);
+  const file = path.join(root, 'bench/RESULTS.md');
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# moshwarden benchmark results\n';
+  writeFileSync(file, spliceHistory(old, renderHistory(bench, command)));
+  process.stdout.write(`\nWritten: ${file} (history section)\n`);
+  return bench.runs.every((r) => r.code === 0) ? 0 : 1;
+}
+
 async function main(): Promise<number> {
+  const only = process.argv.indexOf('--only');
+  if (only !== -1) {
+    const what = process.argv[only + 1];
+    if (what === 'history') return onlyHistory();
+    throw new Error(`--only ${what ?? ''}: the benchmarks that run alone are: history`);
+  }
   const t0 = performance.now();
   const machine = machineFacts(root);
   log(
@@ -125,6 +145,9 @@ async function main(): Promise<number> {
   log('revocation latency: 1, 50 and 200 live sessions, then new sessions of a revoked user');
   const revocation = await benchRevocation(log, quick);
 
+  log('history: a year of audit logs (1,000,000 lines)');
+  const history = await benchHistory(log, quick);
+
   const run: Run = {
     command: quick ? 'BENCH_QUICK=1 npm run bench (quick check, not a result)' : 'npm run bench',
     machine,
@@ -133,7 +156,7 @@ async function main(): Promise<number> {
     steady: { ...steady, extraTarget: STEADY_EXTRA, extraReached: grown.reached, spawnError: grown.error },
   };
   const file = path.join(root, 'bench/RESULTS.md');
-  writeFileSync(file, renderReport(run) + renderRevocation(revocation));
+  writeFileSync(file, renderReport(run) + renderRevocation(revocation) + '\n' + renderHistory(history, run.command));
   process.stdout.write(`\n${summary(run)}\n\nWritten: ${file} (${run.runtimeS.toFixed(0)} s)\n`);
   return steady.error ? 1 : 0;
 }

@@ -6,17 +6,23 @@
 #   sudo scripts/install.sh --uninstall     remove the program and the unit; keep config and audit logs
 #   scripts/install.sh --destdir DIR        stage everything under DIR (packaging, tests): no user is
 #                                           created and nothing is enabled
+#   --layout debian                         with --destdir: the Debian package's paths (npm run deb):
+#                                           /usr/bin, /lib/systemd/system, /usr/share/man, and no revoked
+#                                           file (its postinst creates one: dpkg never owns revocations)
 set -euo pipefail
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 DESTDIR=""
 UNINSTALL=0
 ENABLE=1
+LAYOUT=local
 while [ $# -gt 0 ]; do
   case "$1" in
+    --layout) LAYOUT="${2:?--layout needs local or debian}"; shift 2 ;;
+    --layout=*) LAYOUT="${1#--layout=}"; shift ;;
     --destdir) DESTDIR="${2:?--destdir needs a directory}"; shift 2 ;;
     --destdir=*) DESTDIR="${1#--destdir=}"; shift ;;
     --uninstall) UNINSTALL=1; shift ;;
@@ -25,6 +31,11 @@ while [ $# -gt 0 ]; do
     *) echo "install.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$LAYOUT" in
+  local) ;;
+  debian) [ -n "$DESTDIR" ] || { echo "install.sh: --layout debian stages a package tree: it needs --destdir" >&2; exit 2; } ;;
+  *) echo "install.sh: unknown layout: $LAYOUT (local or debian)" >&2; exit 2 ;;
+esac
 if [ -n "$DESTDIR" ]; then
   DESTDIR="$(mkdir -p "$DESTDIR" && cd "$DESTDIR" && pwd)"
   ENABLE=0
@@ -37,6 +48,15 @@ SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APP=/opt/moshwarden
 BIN=/usr/local/bin/moshwarden
 UNIT=/etc/systemd/system/moshwarden.service
+MANDIR=/usr/local/share/man
+if [ "$LAYOUT" = debian ]; then
+  # Debian policy: a package's commands go to /usr/bin, its units to /lib/systemd/system (bookworm) and its
+  # man pages to /usr/share/man; /usr/local and /etc/systemd/system belong to the administrator.
+  BIN=/usr/bin/moshwarden
+  UNIT=/lib/systemd/system/moshwarden.service
+  MANDIR=/usr/share/man
+fi
+MANPAGES="moshwarden.8 moshwarden.yaml.5"
 LOGROTATE=/etc/logrotate.d/moshwarden
 ETC=/etc/moshwarden
 USER_NAME=moshwarden
@@ -49,17 +69,20 @@ if [ "$UNINSTALL" -eq 1 ]; then
     systemctl disable --now moshwarden.service 2>/dev/null || true
   fi
   rm -f "$DESTDIR$UNIT" "$DESTDIR$LOGROTATE" "$DESTDIR$BIN"
+  for page in $MANPAGES; do rm -f "$DESTDIR$MANDIR/man${page##*.}/$page.gz"; done
   rm -rf "$DESTDIR$APP"
   if systemd_running; then systemctl daemon-reload; fi
-  say "removed $APP, $BIN, $UNIT and $LOGROTATE"
+  say "removed $APP, $BIN, $UNIT, $LOGROTATE and the man pages"
   say "kept $ETC (config, revocations), /var/log/moshwarden (audit) and the user $USER_NAME; remove them by hand if wanted"
   exit 0
 fi
 
-if [ ! -f "$SRC/dist/src/main.js" ]; then
-  echo "install.sh: $SRC/dist/src/main.js is missing: run 'npm ci' (it builds) in $SRC first" >&2
-  exit 1
-fi
+for built in dist/src/main.js man/moshwarden.8 man/moshwarden.yaml.5; do
+  if [ ! -f "$SRC/$built" ]; then
+    echo "install.sh: $SRC/$built is missing: run 'npm ci' (it builds) in $SRC first" >&2
+    exit 1
+  fi
+done
 NODE="$(command -v node || true)"
 if [ -z "$NODE" ]; then
   echo "install.sh: node is not on PATH; moshwarden needs Node.js >= 20.19" >&2
@@ -70,7 +93,7 @@ fi
 stage="$(mktemp -d "${TMPDIR:-/tmp}/moshwarden-install.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/app/dist"
-cp -R "$SRC/bin" "$SRC/package.json" "$SRC/config.example.yaml" "$SRC/README.md" "$SRC/systemd" "$stage/app/"
+cp -R "$SRC/bin" "$SRC/package.json" "$SRC/config.example.yaml" "$SRC/README.md" "$SRC/systemd" "$SRC/man" "$stage/app/"
 cp -R "$SRC/dist/src" "$stage/app/dist/src"
 [ -f "$SRC/package-lock.json" ] && cp "$SRC/package-lock.json" "$stage/app/"
 cp -R "$SRC/node_modules" "$stage/app/node_modules"
@@ -83,9 +106,21 @@ rm -rf "$DESTDIR$APP"
 mv "$DESTDIR$APP.new" "$DESTDIR$APP"
 chmod -R go-w "$DESTDIR$APP"
 
-# The command: a relative link, so a staged tree is self-consistent.
+# The command: a relative link, so a staged tree is self-consistent; in the package an absolute one (Debian
+# policy 10.5: a link from one top-level directory into another is absolute).
 mkdir -p "$DESTDIR$(dirname "$BIN")"
-ln -sfn "../../../opt/moshwarden/bin/moshwarden.js" "$DESTDIR$BIN"
+if [ "$LAYOUT" = debian ]; then
+  ln -sfn "$APP/bin/moshwarden.js" "$DESTDIR$BIN"
+else
+  ln -sfn "../../../opt/moshwarden/bin/moshwarden.js" "$DESTDIR$BIN"
+fi
+
+# The man pages, compressed as Debian does (-n: no name or time stamp, so builds are reproducible).
+for page in $MANPAGES; do
+  install -d -m 0755 "$DESTDIR$MANDIR/man${page##*.}"
+  gzip -9n -c "$SRC/man/$page" >"$DESTDIR$MANDIR/man${page##*.}/$page.gz"
+  chmod 0644 "$DESTDIR$MANDIR/man${page##*.}/$page.gz"
+done
 
 # Config and revocations: created once, never overwritten.
 install -d -m 0755 "$DESTDIR$ETC"
@@ -98,7 +133,7 @@ if [ ! -e "$DESTDIR$ETC/config.yaml" ]; then
 else
   say "kept the existing $ETC/config.yaml"
 fi
-if [ ! -e "$DESTDIR$ETC/revoked" ]; then
+if [ "$LAYOUT" = local ] && [ ! -e "$DESTDIR$ETC/revoked" ]; then
   install -m 0600 /dev/null "$DESTDIR$ETC/revoked"
   say "created an empty $ETC/revoked (root, 0600)"
 fi
@@ -106,6 +141,12 @@ if [ -z "$DESTDIR" ]; then chown root:root "$ETC/revoked"; fi
 
 # The unit and the logrotate snippet are ours: always the shipped version.
 install -D -m 0644 "$SRC/systemd/moshwarden.service" "$DESTDIR$UNIT"
+if [ "$LAYOUT" = debian ]; then
+  # Run the node the package depends on (/usr/bin/node), not whichever `env node` comes first in PATH.
+  sed -i "s|^ExecStart=/usr/local/bin/moshwarden |ExecStart=/usr/bin/node $APP/bin/moshwarden.js |" "$DESTDIR$UNIT"
+  grep -q "^ExecStart=/usr/bin/node $APP/bin/moshwarden.js run " "$DESTDIR$UNIT" ||
+    { echo "install.sh: could not point ExecStart at /usr/bin/node in $UNIT" >&2; exit 1; }
+fi
 install -D -m 0644 "$SRC/systemd/moshwarden.logrotate" "$DESTDIR$LOGROTATE"
 
 if [ -z "$DESTDIR" ]; then

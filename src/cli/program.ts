@@ -8,6 +8,9 @@ import { runCommand } from './run.js';
 import { listRevocations, revokeCommand, unrevokeCommand } from './revoke.js';
 import { listSessions } from './sessions.js';
 import { terminateCommand } from './terminate.js';
+import { historyCommand, type HistoryOptions } from './history.js';
+import { DEFAULT_WATCH_MS, parseWatchInterval } from './sessions-watch.js';
+import { clock } from '../host/clock.js';
 
 export function buildProgram(io: Io): Command {
   const config = (flag: string | undefined) => configPath(flag, io.env);
@@ -36,8 +39,24 @@ export function buildProgram(io: Io): Command {
     .description('list live mosh sessions and what the policy decides for each')
     .option('--config <file>', 'config file')
     .option('--json', 'print a JSON array')
-    .action(async (o: { config?: string; json?: boolean }) => {
-      await listSessions(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io);
+    .option('--watch [interval]', 'redraw in place every INTERVAL (2s, or seconds like 0.5; default 2s) until q')
+    .action(async (o: { config?: string; json?: boolean; watch?: string | true }) => {
+      const watchMs = watchOption(o.watch, Boolean(o.json));
+      await listSessions(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io, watchMs);
+    });
+
+  program
+    .command('history')
+    .description('who was on this host, from where, from when to when, and why it ended (from the audit log)')
+    .option('--since <when>', 'sessions on at or after WHEN: ISO-8601 with a zone, or a duration back (24h, 7d)')
+    .option('--until <when>', 'sessions on at or before WHEN (same forms)')
+    .option('--user <name>', 'only this user (a name, or a uid)')
+    .option('--from <cidr>', 'only sessions whose ssh origin or any client address is in this range')
+    .option('--json', 'print a JSON array')
+    .option('--file <path>', "read this audit file (and its rotations) instead of the config's log.audit_file")
+    .option('--config <file>', 'config file (for log.audit_file)')
+    .action(async (o: HistoryOptions & { file?: string; config?: string }) => {
+      await historyCommand(await auditPath(o, config), o, { out: io.out, err: io.err, now: clock.now() });
     });
 
   program
@@ -88,6 +107,29 @@ export function buildProgram(io: Io): Command {
     });
 
   return program;
+}
+
+/** `--watch` alone is the default interval; a value must be an interval; `--json` is a snapshot only. */
+function watchOption(value: string | true | undefined, json: boolean): number | null {
+  if (value === undefined) return null;
+  if (json) throw new CliExit(2, '--watch redraws the table; for JSON, run `sessions --json` at your own interval');
+  if (value === true) return DEFAULT_WATCH_MS;
+  const ms = parseWatchInterval(value);
+  if (ms === null) throw new CliExit(2, `--watch ${value}: not an interval between 0.1s and 1h (like 2s, 1, 0.5)`);
+  return ms;
+}
+
+/** The audit file: --file, else the config's log.audit_file (which must then be set). */
+async function auditPath(
+  o: { file?: string; config?: string },
+  config: (flag: string | undefined) => string,
+): Promise<string> {
+  if (o.file !== undefined) return o.file;
+  const path = config(o.config);
+  const file = (await loadPolicyOrExit(path)).log.auditFile;
+  if (file === null)
+    throw new CliExit(2, `${path}: log.audit_file is not set, so there is no audit log to read (or give --file PATH)`);
+  return file;
 }
 
 /** Parses argv, runs the command, and turns every failure into a message and an exit code. */

@@ -3,6 +3,7 @@ import { lastActivity } from '../core/decide.js';
 import { formatDuration } from '../core/duration.js';
 import { limitsFor } from '../core/policy.js';
 import type { Policy, Session, Verdict } from '../core/types.js';
+import { alignColumns } from './table.js';
 
 const seconds = (fromMs: number | null, now: number) =>
   fromMs === null ? null : Math.max(0, Math.round((now - fromMs) / 1000));
@@ -66,7 +67,13 @@ function stateText(s: Session, now: number): string {
   return `${s.state}${exe}`;
 }
 
-export function sessionsTable(rows: { session: Session; verdict: Verdict }[], policy: Policy, now: number): string {
+/** `verdictCell` lets the live view (`--watch`) show countdowns instead of clock times. */
+export function sessionsTable(
+  rows: { session: Session; verdict: Verdict }[],
+  policy: Policy,
+  now: number,
+  verdictCell: (v: Verdict, now: number) => string = verdictText,
+): string {
   const header = ['PID', 'USER', 'TTY', 'FROM', 'STATE', 'IDLE', 'AGE', 'VERDICT'];
   const body = rows.map(({ session: s, verdict: v }) => {
     const j = sessionJson(s, v, policy, now);
@@ -78,10 +85,8 @@ export function sessionsTable(rows: { session: Session; verdict: Verdict }[], po
       stateText(s, now),
       short(j.idle_seconds === null ? null : j.idle_seconds * 1000),
       short(j.age_seconds === null ? null : j.age_seconds * 1000),
-      verdictText(v),
+      verdictCell(v, now),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(header), ...body.map(line)].join('\n');
+  return alignColumns(header, body);
 }

@@ -23,9 +23,12 @@ export async function terminateCommand(
   const session = sessions.find((s) => s.pid === pid);
   if (!session) throw new CliExit(2, `PID ${pid} is not a mosh session (see \`moshwarden sessions\`)`);
 
-  // The event lines go to stderr as JSON, and to the audit file (log.audit_file) like the daemon's, so
-  // the trail says this session was ended by hand; stdout keeps the one human-readable result line.
-  const audit = new AuditFile(policy.log.auditFile, (message) => io.err.write(`moshwarden: ${message}\n`));
+  // The event lines go to stderr as JSON; stdout keeps the one human-readable result line. They also go
+  // to the daemon's audit file if it keeps one (never created here): the daemon itself only sees the
+  // session vanish (reason null), and `history` must say `manual`.
+  const audit = new AuditFile(policy.log.auditFile, (message) => io.err.write(`note: ${message}\n`), {
+    create: false,
+  });
   const log = createLogger({ level: policy.log.level, out: io.err, taps: [audit] });
   const match = limitsFor(session, policy);
   const now = system.now();

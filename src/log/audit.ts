@@ -54,10 +54,15 @@ export class AuditFile implements LogTap {
   /** The last error reported, so a lasting problem (a missing directory) is reported once. */
   private failing: string | null = null;
 
-  /** `onError` is told (once per distinct problem, outside the logging call) when a line cannot be written. */
+  /**
+   * `onError` is told (once per distinct problem, outside the logging call) when a line cannot be written.
+   * `create: false` (the CLI's `terminate`) only appends to a trail the daemon already keeps: a missing
+   * file is not created (root-owned, it would lock the daemon's user out) and is no error.
+   */
   constructor(
     private path: string | null,
     private readonly onError: (message: string) => void,
+    private readonly opts: { create?: boolean } = {},
   ) {
     this.open();
   }
@@ -97,10 +102,12 @@ export class AuditFile implements LogTap {
   private open(): void {
     if (this.path === null) return;
     try {
-      this.fd = fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o640);
+      const create = this.opts.create === false ? 0 : fs.constants.O_CREAT;
+      this.fd = fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | create, 0o640);
       this.failing = null;
     } catch (e) {
       this.fd = null;
+      if (this.opts.create === false && (e as NodeJS.ErrnoException).code === 'ENOENT') return;
       this.report(`cannot open the audit file ${this.path}: ${(e as Error).message}`);
     }
   }

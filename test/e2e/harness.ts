@@ -160,7 +160,7 @@ export async function waitForExit(pid: number, timeoutMs: number, startTime?: st
 }
 
 /** Sends sig only if pid is still the process we started (same start time, not a zombie). */
-function signalIfSame(pid: number, startTime: string, sig: NodeJS.Signals): boolean {
+export function signalIfSame(pid: number, startTime: string, sig: NodeJS.Signals): boolean {
   if (!isAlive(pid, startTime)) return false;
   try {
     process.kill(pid, sig);
@@ -171,7 +171,7 @@ function signalIfSame(pid: number, startTime: string, sig: NodeJS.Signals): bool
   }
 }
 
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   try {
     // Needs CONFIG_PROC_CHILDREN (Debian has it); fall back to a scan of /proc.
     const text = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
@@ -554,6 +554,27 @@ function tmuxSync(socket: string, args: readonly string[]): string {
 
 const DEFAULT_PROMPT = /[$#]\s*$/m;
 
+/** The new tmux server's and pane's pids; the server (and its socket path) recorded for cleanup. */
+function trackTmux(
+  socket: string,
+  target: string,
+  tracked: { server?: TrackedProcess; socketPath?: string },
+): { serverPid: number; panePid: number } {
+  const [pids = '', socketPath] = tmuxSync(socket, [
+    'display-message',
+    '-p',
+    '-t',
+    target,
+    '#{pid} #{pane_pid}\n#{socket_path}',
+  ]).split('\n');
+  tracked.socketPath = socketPath;
+  const [serverPid, panePid] = pids.trim().split(' ').map(Number);
+  if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
+  const serverStart = startTimeOf(serverPid);
+  if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
+  return { serverPid, panePid };
+}
+
 /** Starts mosh-client for `session` in a private tmux server and waits for the shell prompt. */
 export async function attachClient(session: MoshSession, opts: AttachOptions = {}): Promise<Client> {
   const socket = `mw-e2e-${process.pid}-${++tmuxCounter}`;
@@ -592,18 +613,7 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
   );
   if (created.code !== 0) throw new Error(`tmux new-session failed (${created.code}): ${created.stderr}`);
 
-  const [pids = '', socketPath] = tmuxSync(socket, [
-    'display-message',
-    '-p',
-    '-t',
-    target,
-    '#{pid} #{pane_pid}\n#{socket_path}',
-  ]).split('\n');
-  tracked.socketPath = socketPath;
-  const [serverPid, panePid] = pids.trim().split(' ').map(Number);
-  if (!serverPid || !panePid) throw new Error(`tmux ${socket}: could not read its pids`);
-  const serverStart = startTimeOf(serverPid);
-  if (serverStart) tracked.server = { pid: serverPid, startTime: serverStart };
+  const { serverPid, panePid } = trackTmux(socket, target, tracked);
   // `env` execs mosh-client, so the pane pid is the client; look one level down just in case.
   let clientPid = panePid;
   if (readComm(panePid) !== 'mosh-client')
@@ -677,6 +687,87 @@ export async function attachClient(session: MoshSession, opts: AttachOptions = {
     throw new Error(`attachClient(pid ${session.pid}, port ${session.port}): ${why}; screen:\n${screen}`);
   }
   return client;
+}
+
+/** A shell (or any program) in a private tmux server: a terminal to test a full-screen command in. */
+export interface Terminal {
+  socket: string;
+  target: string;
+  /** The pane's first process (the shell). */
+  panePid: number;
+  /** Types text literally, then Enter unless enter is false. */
+  sendKeys(text: string, enter?: boolean): void;
+  /** tmux key names: `C-c`, `q`, `Enter`. */
+  sendKey(key: string): void;
+  /** The visible screen only (the alternate screen while a full-screen program has it). */
+  screen(): string;
+  /** tmux's view of the terminal: the alternate screen on or off, the cursor shown or hidden. */
+  modes(): { alternate: boolean; cursorVisible: boolean };
+  /** Polls screen() (default 15 s) until it matches; on timeout throws with the last screen. */
+  waitForScreen(re: RegExp, timeoutMs?: number): Promise<string>;
+  kill(): Promise<void>;
+}
+
+export async function openTerminal(
+  command: string[],
+  opts: { cols?: number; rows?: number; env?: Record<string, string> } = {},
+): Promise<Terminal> {
+  const socket = `mw-e2e-term-${process.pid}-${++tmuxCounter}`;
+  const target = 'term';
+  const tracked: { server?: TrackedProcess; socketPath?: string } = {};
+  startedTmux.set(socket, tracked);
+  const envWords = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  const created = await run(
+    'tmux',
+    tmuxArgs(socket, [
+      'new-session',
+      '-d',
+      '-x',
+      String(opts.cols ?? 120),
+      '-y',
+      String(opts.rows ?? 30),
+      '-s',
+      target,
+      'env',
+      'LANG=C.UTF-8',
+      ...envWords,
+      ...command,
+    ]),
+    { env: tmuxEnv(), timeoutMs: 15_000 },
+  );
+  if (created.code !== 0) throw new Error(`tmux new-session failed (${created.code}): ${created.stderr}`);
+  const { panePid } = trackTmux(socket, target, tracked);
+  const screen = () => tmuxSync(socket, ['capture-pane', '-p', '-t', target]).replace(/\n+$/, '');
+  return {
+    socket,
+    target,
+    panePid,
+    sendKeys(text, enter = true) {
+      if (text) tmuxSync(socket, ['send-keys', '-t', target, '-l', text]);
+      if (enter) tmuxSync(socket, ['send-keys', '-t', target, 'Enter']);
+    },
+    sendKey(key) {
+      tmuxSync(socket, ['send-keys', '-t', target, key]);
+    },
+    screen,
+    modes() {
+      const [alt, cursor] = tmuxSync(socket, ['display-message', '-p', '-t', target, '#{alternate_on} #{cursor_flag}'])
+        .trim()
+        .split(' ');
+      return { alternate: alt === '1', cursorVisible: cursor === '1' };
+    },
+    async waitForScreen(re, timeoutMs = 15_000) {
+      let last = '';
+      const found = await poll(() => {
+        last = screen();
+        return re.test(last) ? last : undefined;
+      }, timeoutMs);
+      if (found === undefined)
+        throw new Error(`waitForScreen(${String(re)}) timed out after ${timeoutMs} ms; screen:\n${last}`);
+      return found;
+    },
+    kill: () => killTmux(socket),
+  };
 }
 
 // The cgroup (v1) freezer: a frozen process gets no CPU and no signal wakes it, like a sleeping laptop.

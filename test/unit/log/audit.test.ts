@@ -78,3 +78,23 @@ test('a file that cannot be opened is reported once, and written once its direct
     [3],
   );
 });
+
+test('create: false (the CLI) appends to an existing trail, and never creates one', () => {
+  const dir = tmpdir();
+  const file = path.join(dir, 'audit.log');
+  const errors: string[] = [];
+  const raw = (o: object) => JSON.stringify(o);
+  const missing = new AuditFile(file, (m) => errors.push(m), { create: false });
+  missing.line({ event: 'session.end' }, raw({ event: 'session.end', reason: 'manual' }));
+  missing.close();
+  assert.equal(fs.existsSync(file), false, 'not created');
+  fs.writeFileSync(file, '{"event":"session.start"}\n');
+  const existing = new AuditFile(file, (m) => errors.push(m), { create: false });
+  existing.line({ event: 'session.end' }, raw({ event: 'session.end', reason: 'manual' }));
+  existing.close();
+  assert.deepEqual(
+    lines(file).map((l) => l.event),
+    ['session.start', 'session.end'],
+  );
+  assert.deepEqual(errors, [], 'a missing trail is no error');
+});
