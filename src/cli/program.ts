@@ -7,6 +7,10 @@ import { runDaemon } from './run.js';
 import { listRevocations, revokeCommand, unrevokeCommand } from './revoke.js';
 import { listSessions } from './sessions.js';
 import { terminateCommand } from './terminate.js';
+import { fleetStatus, runFleet } from './fleet.js';
+import { loadFleetOrExit } from './fleet-config.js';
+import { fleetRevocations, fleetRevoke, fleetUnrevoke } from './fleet-revoke.js';
+import { fleetSessions, fleetTerminate } from './fleet-sessions.js';
 
 export function buildProgram(): Command {
   const program = new Command('moshwarden')
@@ -34,17 +38,21 @@ export function buildProgram(): Command {
     .description('list live mosh sessions and what the policy decides for each')
     .option('--config <file>', 'config file')
     .option('--json', 'print a JSON array')
-    .action(async (o: { config?: string; json?: boolean }) => {
+    .option('--fleet', "every host's sessions, from etcd (adds HOST)")
+    .action(async (o: { config?: string; json?: boolean; fleet?: boolean }) => {
+      if (o.fleet) return fleetSessions((await fleetConfig(o.config)).fleet, Boolean(o.json), process.stdout);
       await listSessions(await loadPolicyOrExit(configPath(o.config)), Boolean(o.json));
     });
 
   program
     .command('terminate')
     .description('end one mosh session now: message, SIGTERM, SIGKILL after the grace period')
-    .argument('<pid>', 'PID of the mosh-server session (see `moshwarden sessions`)')
+    .argument('<pid>', 'PID of the mosh-server session (see `moshwarden sessions`); with --fleet, its SESSION-ID')
     .option('--reason <text>', 'shown to the user and recorded in the log')
     .option('--config <file>', 'config file (for the grace period)')
-    .action(async (pid: string, o: { reason?: string; config?: string }) => {
+    .option('--fleet', 'end the session with this id on whichever host it is (a revocation of session:ID)')
+    .action(async (pid: string, o: { reason?: string; config?: string; fleet?: boolean }) => {
+      if (o.fleet) return fleetTerminate((await fleetConfig(o.config)).fleet, pid, o.reason, process.stdout);
       await terminateCommand(pid, o.reason, await loadPolicyOrExit(configPath(o.config)));
     });
 
@@ -55,7 +63,9 @@ export function buildProgram(): Command {
     .option('--reason <text>', 'recorded in the file, shown to the user and logged')
     .option('--until <when>', 'the entry lapses then: ISO-8601 with a zone, or a duration from now (24h)')
     .option('--config <file>', 'config file (for revocation_file)')
-    .action(async (target: string, o: { reason?: string; until?: string; config?: string }) => {
+    .option('--fleet', 'revoke on every host, through etcd (fleet: in the config)')
+    .action(async (target: string, o: { reason?: string; until?: string; config?: string; fleet?: boolean }) => {
+      if (o.fleet) return fleetRevoke((await fleetConfig(o.config)).fleet, target, o, process.stdout);
       await revokeCommand(target, o, await loadPolicyOrExit(configPath(o.config)));
     });
 
@@ -64,7 +74,9 @@ export function buildProgram(): Command {
     .description('remove the revocation lines for a target (the file is rewritten atomically)')
     .argument('<target>', 'NAME | user:NAME | uid:N | group:NAME | from:CIDR')
     .option('--config <file>', 'config file (for revocation_file)')
-    .action(async (target: string, o: { config?: string }) => {
+    .option('--fleet', 'lift a fleet-wide revocation (etcd)')
+    .action(async (target: string, o: { config?: string; fleet?: boolean }) => {
+      if (o.fleet) return fleetUnrevoke((await fleetConfig(o.config)).fleet, target, process.stdout);
       unrevokeCommand(target, await loadPolicyOrExit(configPath(o.config)));
     });
 
@@ -73,8 +85,30 @@ export function buildProgram(): Command {
     .description('list the revocation entries in force, lapsed ones, and bad lines')
     .option('--config <file>', 'config file (for revocation_file)')
     .option('--json', 'print JSON')
-    .action(async (o: { config?: string; json?: boolean }) => {
+    .option('--fleet', 'the fleet-wide list in etcd')
+    .action(async (o: { config?: string; json?: boolean; fleet?: boolean }) => {
+      if (o.fleet) return fleetRevocations((await fleetConfig(o.config)).fleet, Boolean(o.json), process.stdout);
       listRevocations(await loadPolicyOrExit(configPath(o.config)), Boolean(o.json));
+    });
+
+  const fleet = program
+    .command('fleet')
+    .description('the fleet service in the foreground: etcd revocations to this host, its sessions to etcd')
+    .option('--config <file>', 'config file (its fleet: section)')
+    .action(async (o: { config?: string }) => {
+      await runFleet(configPath(o.config));
+    });
+  fleet
+    .command('status')
+    .description("the fleet service's connection, revision in force and last contact (exit 1 unless connected)")
+    .option('--config <file>', 'config file (for fleet.status_file)')
+    .option('--json', 'print JSON')
+    .action(async (o: { config?: string; json?: boolean }) => {
+      await fleetStatus(
+        configPath(o.config ?? fleet.opts<{ config?: string }>().config),
+        Boolean(o.json),
+        process.stdout,
+      );
     });
 
   program
@@ -87,6 +121,8 @@ export function buildProgram(): Command {
 
   return program;
 }
+
+const fleetConfig = (flag: string | undefined) => loadFleetOrExit(configPath(flag));
 
 /** Parses argv, runs the command, and turns every failure into a message and an exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -30,6 +30,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn'
 export const SWEEP_TARGETS: readonly SweepTarget[] = ['detached', 'all'];
 
 const TOP_KEYS = ['scan_interval', 'dry_run', 'revocation_file', 'defaults', 'rules', 'schedules', 'log', 'metrics'];
+TOP_KEYS.push('fleet'); // accepted here, read by src/fleet/config.ts (docs/fleet.md)
 const LIMIT_KEYS = ['idle_timeout', 'count_output', 'warn_before', 'grace', 'max_age', 'detached_timeout'];
 const RULE_KEYS = ['users', 'groups', 'exempt', ...LIMIT_KEYS];
 const SCHEDULE_KEYS = ['cron', 'timezone', 'terminate', 'users', 'groups'];
