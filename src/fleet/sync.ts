@@ -164,7 +164,7 @@ export class RevocationSync {
       );
     else if (this.lastError !== message)
       this.d.log.warn({ event: 'fleet.error', endpoint: this.d.port.endpoint, message }, message);
-    this.state = 'disconnected';
+    if (this.state === 'connected') this.state = 'disconnected'; // 'connecting' until the first contact
     this.lastError = message;
     this.d.onStatus();
   }
