@@ -56,6 +56,9 @@ export function readLine(line: string): { target: string; reason: string | null;
   return { target: target ?? fleetTargetText(e.target), reason: e.reason, until: e.until };
 }
 
+/** Each entry's line, checked once: entries are never changed, a changed value is a new entry. */
+const lines_ = new WeakMap<FleetEntry, string | null>();
+
 /** The whole file. Entries whose line would not read back are left out and returned as `dropped`. */
 export function renderFile(
   entries: readonly FleetEntry[],
@@ -65,7 +68,8 @@ export function renderFile(
   const lines: string[] = [];
   const dropped: FleetEntry[] = [];
   for (const e of [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    const line = entryLine(e);
+    let line = lines_.get(e);
+    if (line === undefined) lines_.set(e, (line = entryLine(e)));
     if (line === null) dropped.push(e);
     else lines.push(line);
   }

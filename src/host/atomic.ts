@@ -8,32 +8,48 @@ import { identityOf, type FileIdentity } from '../revocation/file.js';
 
 let counter = 0;
 
+/** Writes `data` to `file` atomically (see writeFileAtomicSync), as a promise. */
 export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
+  writeFileAtomicSync(file, data, mode);
+}
+
+/**
+ * Temp file, fsync, rename, directory fsync, synchronously: no thread-pool round trips between the steps (measured: with many hosts'
+ * engines in one process the hops, not the writes, were the cost). A blocking fsync is harmless to the
+ * fleet service, whose only other work is answering etcd.
+ */
+export function writeFileAtomicSync(file: string, data: string, mode: number): void {
   const dir = path.dirname(file);
-  await fs.promises.mkdir(dir, { recursive: true, mode: 0o755 });
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${++counter}`);
-  const fh = await fs.promises.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+  let fd: number;
   try {
-    await fh.chmod(mode); // the umask must not decide what the reader is allowed to trust
-    await fh.writeFile(data, 'utf8');
-    await fh.sync();
+    fd = fs.openSync(tmp, flags, mode);
   } catch (e) {
-    await fh.close();
-    await fs.promises.rm(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 }); // first write: the directory is missing
+    fd = fs.openSync(tmp, flags, mode);
+  }
+  try {
+    if (mode & 0o077) fs.fchmodSync(fd, mode); // the umask only ever removes bits
+    fs.writeFileSync(fd, data, 'utf8');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+    fs.rmSync(tmp, { force: true });
     throw e;
   }
-  await fh.close();
+  const dfd = fs.openSync(dir, 'r');
   try {
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    throw e;
-  }
-  const dh = await fs.promises.open(dir, 'r');
-  try {
-    await dh.sync(); // the rename itself must survive a crash
+    fs.fsyncSync(dfd); // the rename itself must survive a crash
   } finally {
-    await dh.close();
+    fs.closeSync(dfd);
   }
 }
 
