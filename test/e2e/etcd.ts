@@ -41,6 +41,15 @@ function startTime(pid: number): string | null {
   }
 }
 
+/** TLS for etcd: its server certificate, and the CA (and client certificate etcdctl uses) for clients. */
+export interface EtcdTls {
+  ca: string;
+  cert: string;
+  key: string;
+  clientCert: string;
+  clientKey: string;
+}
+
 export class Etcd {
   readonly endpoint: string;
   private child: ChildProcess | null = null;
@@ -52,13 +61,18 @@ export class Etcd {
     readonly clientPort: number,
     private readonly peerPort: number,
     private readonly extraArgs: string[],
+    private readonly tls: EtcdTls | null,
   ) {
-    this.endpoint = `http://127.0.0.1:${clientPort}`;
+    this.endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
   }
 
-  static async start(extraArgs: string[] = []): Promise<Etcd> {
+  /** With `tls`, clients must present a certificate signed by tls.ca (its CN is the etcd user). */
+  static async start(extraArgs: string[] = [], tls: EtcdTls | null = null): Promise<Etcd> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-etcd-'));
-    const e = new Etcd(dir, await freePort(), await freePort(), extraArgs);
+    const tlsArgs = tls
+      ? [`--cert-file=${tls.cert}`, `--key-file=${tls.key}`, '--client-cert-auth', `--trusted-ca-file=${tls.ca}`]
+      : [];
+    const e = new Etcd(dir, await freePort(), await freePort(), [...tlsArgs, ...extraArgs], tls);
     await e.up();
     return e;
   }
@@ -121,7 +135,10 @@ export class Etcd {
   }
 
   async ctl(args: string[], timeoutMs = 10_000): Promise<string> {
-    const { stdout } = await run('etcdctl', [`--endpoints=${this.endpoint}`, ...args], {
+    const tls = this.tls
+      ? [`--cacert=${this.tls.ca}`, `--cert=${this.tls.clientCert}`, `--key=${this.tls.clientKey}`]
+      : [];
+    const { stdout } = await run('etcdctl', [`--endpoints=${this.endpoint}`, ...tls, ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },
       timeout: timeoutMs,
     });
@@ -133,6 +150,61 @@ export class Etcd {
     const out = await this.ctl(['endpoint', 'status', '--write-out=json']);
     return Number((JSON.parse(out) as { Status: { header: { revision: number } } }[])[0]!.Status.header.revision);
   }
+}
+
+/** A throwaway CA in `dir`, a server certificate for 127.0.0.1, and client certificates with the given CNs. */
+export async function makeCerts(
+  dir: string,
+  clients: string[],
+): Promise<{
+  ca: string;
+  server: { cert: string; key: string };
+  client: (cn: string) => { cert: string; key: string };
+}> {
+  const ssl = (args: string[]) => run('openssl', args, { cwd: dir, timeout: 30_000 });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  await ssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-subj',
+    '/CN=mw-test-ca',
+    '-days',
+    '2',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+  ]);
+  const sign = async (name: string, cn: string, ext: string) => {
+    await ssl(['req', '-new', ...ec, '-subj', `/CN=${cn}`, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`]);
+    fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
+    await ssl([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    ]);
+  };
+  await sign('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  for (const cn of clients) await sign(`client-${cn}`, cn, 'extendedKeyUsage=clientAuth\n');
+  const at = (f: string) => path.join(dir, f);
+  return {
+    ca: at('ca.pem'),
+    server: { cert: at('server.pem'), key: at('server-key.pem') },
+    client: (cn) => ({ cert: at(`client-${cn}.pem`), key: at(`client-${cn}-key.pem`) }),
+  };
 }
 
 /**

@@ -26,6 +26,7 @@ export interface HostOptions {
   endpoints: string[];
   leaseTtl?: string;
   prefix?: string;
+  tls?: { ca: string; cert: string; key: string };
 }
 
 export class FleetHost {
@@ -52,6 +53,7 @@ export class FleetHost {
         `  endpoints: [${o.endpoints.join(', ')}]`,
         `  host: ${o.host}`,
         ...(o.prefix ? [`  prefix: ${o.prefix}`] : []),
+        ...(o.tls ? [`  ca: ${o.tls.ca}`, `  cert: ${o.tls.cert}`, `  key: ${o.tls.key}`] : []),
         `  revocation_file: ${this.revocationFile}`,
         `  sessions_file: ${this.sessionsFile}`,
         `  status_file: ${this.statusFile}`,
