@@ -62,11 +62,18 @@ type Reports = Map<number, [number, number, number][]>;
 /** Called after every batch of reports (the measurement waits on it instead of polling). */
 let onReports: (() => void) | null = null;
 
-async function startWorkers(etcd: Etcd, dir: string, hosts: number, reports: Reports): Promise<Worker[]> {
+async function startWorkers(
+  etcd: Etcd,
+  dir: string,
+  hosts: number,
+  reports: Reports,
+  shared: boolean,
+): Promise<Worker[]> {
   const workers: Worker[] = [];
   for (let first = 0; first < hosts; first += PER_WORKER) {
     const child = fork(path.join(root, 'dist/bench/fleet-worker.js'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, FLEET_SHARED: shared ? '1' : '' },
       // FLEET_PROF=DIR: a CPU profile of every worker (node --cpu-prof), to see where a host's time goes.
       execArgv: process.env.FLEET_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_PROF}`] : [],
     });
@@ -145,6 +152,7 @@ async function stopWorkers(workers: Worker[]): Promise<void> {
 interface SizeResult {
   hosts: number;
   dir: string;
+  shared: boolean;
   puts: number;
   /** put → file written, every (host, put) pair, ms */
   all: number[];
@@ -159,11 +167,11 @@ interface SizeResult {
   cpu: { etcd: number; workers: number; wallPerPut: number };
 }
 
-async function measure(etcd: Etcd, admin: EtcdPort, hosts: number, dir: string): Promise<SizeResult> {
+async function measure(etcd: Etcd, admin: EtcdPort, hosts: number, dir: string, shared = false): Promise<SizeResult> {
   fs.mkdirSync(dir, { recursive: true });
   const reports: Reports = new Map();
-  log(`${hosts} host(s), files in ${dir}`);
-  const workers = await startWorkers(etcd, dir, hosts, reports);
+  log(`${hosts} host(s), files in ${dir}${shared ? ', connections shared per worker' : ''}`);
+  const workers = await startWorkers(etcd, dir, hosts, reports, shared);
   await sleep(2_000); // leases granted, first keepalives, nothing else in flight
   const cpu0 = { etcd: cpuOf(etcd.pid()!), workers: workers.reduce((n, w) => n + cpuOf(w.child.pid!), 0), t: now() };
   const all: number[] = [];
@@ -220,7 +228,7 @@ async function measure(etcd: Etcd, admin: EtcdPort, hosts: number, dir: string):
     workers.reduce((n, w, i) => n + (workerRss[i]! - w.rssBefore), 0) / workers.reduce((n, w) => n + w.count, 0);
   await stopWorkers(workers);
   await etcd.ctl(['del', '--prefix', PREFIX]);
-  return { hosts, dir, puts: PUTS, all, arrive, slowest, missing, etcdRss, perHostRss, workerRss, cpu };
+  return { hosts, dir, shared, puts: PUTS, all, arrive, slowest, missing, etcdRss, perHostRss, workerRss, cpu };
 }
 
 /**
@@ -250,7 +258,7 @@ function render(results: SizeResult[], machine: ReturnType<typeof machineFacts>,
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.hosts} | ${r.dir.startsWith('/dev/shm') ? 'tmpfs' : 'disk'} | ${r.puts} | ${ms(pct(r.all, 50))} | ${ms(pct(r.all, 99))} | ${ms(Math.max(...r.all))} | ${ms(pct(r.slowest, 50))} / ${ms(pct(r.slowest, 99))} | ${ms(pct(r.arrive, 50))} / ${ms(pct(r.arrive, 99))} | ${r.missing} | ${mib(r.etcdRss)} | ${mib(r.perHostRss)} (${r.workerRss.map(mib).join(', ')}) | ${r.cpu.etcd.toFixed(0)} / ${r.cpu.workers.toFixed(0)} (of ${r.cpu.wallPerPut.toFixed(0)} wall) |`,
+        `| ${r.hosts}${r.shared ? ' (diagnostic: 1 connection per worker)' : ''} | ${r.dir.startsWith('/dev/shm') ? 'tmpfs' : 'disk'} | ${r.puts} | ${ms(pct(r.all, 50))} | ${ms(pct(r.all, 99))} | ${ms(Math.max(...r.all))} | ${ms(pct(r.slowest, 50))} / ${ms(pct(r.slowest, 99))} | ${ms(pct(r.arrive, 50))} / ${ms(pct(r.arrive, 99))} | ${r.missing} | ${mib(r.etcdRss)} | ${mib(r.perHostRss)} (${r.workerRss.map(mib).join(', ')}) | ${r.cpu.etcd.toFixed(0)} / ${r.cpu.workers.toFixed(0)} (of ${r.cpu.wallPerPut.toFixed(0)} wall) |`,
     ),
     '',
     'Per host: the growth of its worker process per host; a worker with one host is what one fleet service costs',
@@ -264,6 +272,10 @@ function render(results: SizeResult[], machine: ReturnType<typeof machineFacts>,
     'after it. "CPU per put" is the CPU time etcd and all simulated hosts used during the measurement,',
     "divided by the puts (keepalives included): all of it shares this machine's cores, so at 1,000 hosts the",
     'last host waits for the other 999 to decode the same event; on real hosts each does its own, in parallel.',
+    '',
+    'The diagnostic row runs the same hosts with grpc-js sharing one connection per worker process (4 TCP',
+    'connections instead of 1,000): the difference is what 1,000 separate connections cost etcd and the kernel',
+    'on this machine.',
     '',
     `(a) put → SIGTERM on real sessions: ${benchSigterm().skipped}.`,
     '',
@@ -283,6 +295,9 @@ async function main(): Promise<number> {
   try {
     results.push(await measure(etcd, admin, 1, disk));
     for (const n of SIZES) results.push(await measure(etcd, admin, n, path.join(shm, String(n))));
+    // What the fan-out costs without 1,000 TCP connections: the simulated hosts of one worker share one.
+    const big = Math.max(...SIZES);
+    if (big >= 100) results.push(await measure(etcd, admin, big, path.join(shm, `${big}-shared`), true));
   } finally {
     admin.close();
     await etcd.stop();
