@@ -18,6 +18,8 @@ export interface TerminateDeps {
   now(): number;
   /** How often to look whether it is gone (default POLL_MS). */
   pollMs?: number;
+  /** True once the daemon is stopping: no further signal is sent, the wait ends (the next daemon takes over). */
+  abandoned?(): boolean;
   /** Told right after each signal is delivered. */
   onSignal?(signal: 'SIGTERM' | 'SIGKILL'): void;
 }
@@ -27,6 +29,8 @@ export type Outcome =
   | { result: 'gone' }
   | { result: 'exited'; afterMs: number }
   | { result: 'killed'; afterMs: number }
+  /** The daemon stopped during the grace period: SIGKILL was not sent (a restarted daemon finishes the job). */
+  | { result: 'abandoned' }
   /** A signal could not be sent (EPERM without CAP_KILL): the session lives on. */
   | { result: 'failed'; signal: 'SIGTERM' | 'SIGKILL'; code: string }
   /** SIGKILL was sent but the process did not disappear (uninterruptible sleep): reported, not retried here. */
@@ -54,8 +58,9 @@ export function send(deps: TerminateDeps, target: Target, signal: 'SIGTERM' | 'S
   return 'sent';
 }
 
-async function waitGone(deps: TerminateDeps, target: Target, untilMs: number): Promise<boolean> {
+async function waitGone(deps: TerminateDeps, target: Target, untilMs: number): Promise<boolean | 'abandoned'> {
   for (;;) {
+    if (deps.abandoned?.()) return 'abandoned';
     if (!deps.isSame(target)) return true;
     const left = untilMs - deps.now();
     if (left <= 0) return false;
@@ -78,11 +83,15 @@ export async function escalate(
 ): Promise<Outcome> {
   if (term === 'gone') return { result: 'gone' };
   if (term !== 'sent') return { result: 'failed', signal: 'SIGTERM', code: term.code };
-  if (await waitGone(deps, target, start + graceMs)) return { result: 'exited', afterMs: deps.now() - start };
+  const waited = await waitGone(deps, target, start + graceMs);
+  if (waited === 'abandoned') return { result: 'abandoned' };
+  if (waited) return { result: 'exited', afterMs: deps.now() - start };
 
   const kill = send(deps, target, 'SIGKILL');
   if (kill === 'gone') return { result: 'exited', afterMs: deps.now() - start };
   if (kill !== 'sent') return { result: 'failed', signal: 'SIGKILL', code: kill.code };
-  if (await waitGone(deps, target, deps.now() + KILL_WAIT_MS)) return { result: 'killed', afterMs: deps.now() - start };
+  if ((await waitGone(deps, target, deps.now() + KILL_WAIT_MS)) !== false) {
+    return { result: 'killed', afterMs: deps.now() - start };
+  }
   return { result: 'stuck', afterMs: deps.now() - start };
 }

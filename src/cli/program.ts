@@ -11,9 +11,14 @@ import { terminateCommand } from './terminate.js';
 import { historyCommand, type HistoryOptions } from './history.js';
 import { DEFAULT_WATCH_MS, parseWatchInterval } from './sessions-watch.js';
 import { clock } from '../host/clock.js';
+import { fleetStatus, runFleet } from './fleet.js';
+import { loadFleetOrExit } from './fleet-config.js';
+import { fleetRevocations, fleetRevoke, fleetUnrevoke } from './fleet-revoke.js';
+import { fleetSessions, fleetTerminate } from './fleet-sessions.js';
 
 export function buildProgram(io: Io): Command {
   const config = (flag: string | undefined) => configPath(flag, io.env);
+  const fleetConfig = async (flag: string | undefined) => (await loadFleetOrExit(config(flag))).fleet;
   const program = new Command('moshwarden')
     .description('Ends idle, over-age, detached and revoked mosh sessions on this host.')
     .version(version(), '--version')
@@ -40,7 +45,9 @@ export function buildProgram(io: Io): Command {
     .option('--config <file>', 'config file')
     .option('--json', 'print a JSON array')
     .option('--watch [interval]', 'redraw in place every INTERVAL (2s, or seconds like 0.5; default 2s) until q')
-    .action(async (o: { config?: string; json?: boolean; watch?: string | true }) => {
+    .option('--fleet', "every host's sessions, from etcd (adds HOST)")
+    .action(async (o: { config?: string; json?: boolean; watch?: string | true; fleet?: boolean }) => {
+      if (o.fleet) return fleetSessions(await fleetConfig(o.config), Boolean(o.json), io.out);
       const watchMs = watchOption(o.watch, Boolean(o.json));
       await listSessions(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io, watchMs);
     });
@@ -62,10 +69,12 @@ export function buildProgram(io: Io): Command {
   program
     .command('terminate')
     .description('end one mosh session now: message, SIGTERM, SIGKILL after the grace period')
-    .argument('<pid>', 'PID of the mosh-server session (see `moshwarden sessions`)')
+    .argument('<pid>', 'PID of the mosh-server session (see `moshwarden sessions`); with --fleet, its SESSION-ID')
     .option('--reason <text>', 'shown to the user and recorded in the log')
     .option('--config <file>', 'config file (for the grace period)')
-    .action(async (pid: string, o: { reason?: string; config?: string }) => {
+    .option('--fleet', 'end the session with this id on whichever host it is (a revocation of session:ID)')
+    .action(async (pid: string, o: { reason?: string; config?: string; fleet?: boolean }) => {
+      if (o.fleet) return fleetTerminate(await fleetConfig(o.config), pid, o.reason, io.out);
       await terminateCommand(pid, o.reason, await loadPolicyOrExit(config(o.config)), io);
     });
 
@@ -76,7 +85,9 @@ export function buildProgram(io: Io): Command {
     .option('--reason <text>', 'recorded in the file, shown to the user and logged')
     .option('--until <when>', 'the entry lapses then: ISO-8601 with a zone, or a duration from now (24h)')
     .option('--config <file>', 'config file (for revocation_file)')
-    .action(async (target: string, o: { reason?: string; until?: string; config?: string }) => {
+    .option('--fleet', 'revoke on every host, through etcd (fleet: in the config)')
+    .action(async (target: string, o: { reason?: string; until?: string; config?: string; fleet?: boolean }) => {
+      if (o.fleet) return fleetRevoke(await fleetConfig(o.config), target, o, io.out);
       await revokeCommand(target, o, await loadPolicyOrExit(config(o.config)), io);
     });
 
@@ -85,7 +96,9 @@ export function buildProgram(io: Io): Command {
     .description('remove the revocation lines for a target (the file is rewritten atomically)')
     .argument('<target>', 'NAME | user:NAME | uid:N | group:NAME | from:CIDR')
     .option('--config <file>', 'config file (for revocation_file)')
-    .action(async (target: string, o: { config?: string }) => {
+    .option('--fleet', 'lift a fleet-wide revocation (etcd)')
+    .action(async (target: string, o: { config?: string; fleet?: boolean }) => {
+      if (o.fleet) return fleetUnrevoke(await fleetConfig(o.config), target, io.out);
       unrevokeCommand(target, await loadPolicyOrExit(config(o.config)), io);
     });
 
@@ -94,7 +107,9 @@ export function buildProgram(io: Io): Command {
     .description('list the revocation entries in force, lapsed ones, and bad lines')
     .option('--config <file>', 'config file (for revocation_file)')
     .option('--json', 'print JSON')
-    .action(async (o: { config?: string; json?: boolean }) => {
+    .option('--fleet', 'the fleet-wide list in etcd')
+    .action(async (o: { config?: string; json?: boolean; fleet?: boolean }) => {
+      if (o.fleet) return fleetRevocations(await fleetConfig(o.config), Boolean(o.json), io.out);
       listRevocations(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io);
     });
 
@@ -104,6 +119,22 @@ export function buildProgram(io: Io): Command {
     .argument('[file]', 'config file')
     .action(async (file: string | undefined) => {
       await checkConfig(config(file), io.out);
+    });
+
+  const fleet = program
+    .command('fleet')
+    .description('the fleet service in the foreground: etcd revocations to this host, its sessions to etcd')
+    .option('--config <file>', 'config file (its fleet: section)')
+    .action(async (o: { config?: string }) => {
+      await runFleet(config(o.config), io.out);
+    });
+  fleet
+    .command('status')
+    .description("the fleet service's connection, revision in force and last contact (exit 1 unless connected)")
+    .option('--config <file>', 'config file (for fleet.status_file)')
+    .option('--json', 'print JSON')
+    .action(async (o: { config?: string; json?: boolean }) => {
+      await fleetStatus(config(o.config ?? fleet.opts<{ config?: string }>().config), Boolean(o.json), io.out);
     });
 
   return program;

@@ -87,7 +87,12 @@ export const POLICY: MapSpec<Policy> = map<Policy>(
     }),
     metrics: section('metrics', { textfile: optional('textfile', optionalPath, null) }),
   },
-  { notMap: 'the config must be a map of keys like "scan_interval: 5s"', emptyOk: true },
+  {
+    notMap: 'the config must be a map of keys like "scan_interval: 5s"',
+    emptyOk: true,
+    // Validated, with positions, by the fleet commands' own reader (src/fleet/config.ts, docs/fleet.md).
+    readElsewhere: ['fleet'],
+  },
 );
 
 /** The limits of a session no rule matches, when the config sets none. */

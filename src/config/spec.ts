@@ -30,6 +30,8 @@ export interface MapOptions<T> {
   emptyOk?: boolean;
   /** Messages for keys that are not allowed here but are known elsewhere. */
   hints?: Readonly<Record<string, string>>;
+  /** Keys accepted here but read by another reader (the `fleet:` section: src/fleet/config.ts). */
+  readElsewhere?: readonly string[];
   /** A rule across keys, checked even when some values were invalid; `has` tells whether a key is written. */
   check?: (got: Got<T>, has: (key: string) => boolean) => { code: ConfigErrorCode; message: string } | undefined;
 }
@@ -96,7 +98,11 @@ export function items<T>(key: string, item: MapSpec<T>, expected: string): Entry
 }
 
 export function map<T>(shape: Shape<T>, opts: MapOptions<T> = {}): MapSpec<T> {
-  const keyRules = { allowed: keysOf(shape), notMap: opts.notMap ?? 'expected a map of keys', hints: opts.hints };
+  const keyRules = {
+    allowed: [...keysOf(shape), ...(opts.readElsewhere ?? [])],
+    notMap: opts.notMap ?? 'expected a map of keys',
+    hints: opts.hints,
+  };
   return {
     read(doc, node, path) {
       const fields = opts.emptyOk && isEmpty(doc.deref(node)) ? noFields(path) : doc.fields(node, path, keyRules);

@@ -49,6 +49,7 @@ export class Daemon {
   /** Sessions that ended, by key, for a while: a pass whose read of the host began before the end must not find them again. */
   private readonly gone = new Map<string, number>();
   private readonly runner: PassRunner;
+  private stopped = false;
   private pendingRescans = 0;
   /** Schedules that fired and are applied by the next pass, on fresh data. */
   private sweeps: Schedule[] = [];
@@ -86,7 +87,12 @@ export class Daemon {
     return this.request('schedule');
   }
 
+  /**
+   * Stops at once: no pass, no warning and no signal after this, and every grace period under way is
+   * abandoned (no SIGKILL): the next daemon re-derives what is due from /proc and utmp.
+   */
   stop(): void {
+    this.stopped = true;
     this.runner.stop();
   }
 
@@ -105,6 +111,7 @@ export class Daemon {
    * at once, so that a `mesg n` is seen apart from the keystrokes after it (core/pty-trust.ts).
    */
   ptyAttributes(tty: string): void {
+    if (this.stopped) return;
     const now = this.deps.host.now();
     for (const [key, t] of this.tracked) {
       if (t.session.tty !== tty) continue;
@@ -177,6 +184,7 @@ export class Daemon {
    * once (no /proc reads but the identity check before each signal). The full pass follows.
    */
   private revocationSweep(): void {
+    if (this.stopped) return;
     const now = this.deps.host.now();
     const revocations = this.deps.revocations();
     const endings: Ending[] = [];
@@ -213,6 +221,7 @@ export class Daemon {
 
   /** Warns at once; a session to end is added to `endings`, so that all of a pass's SIGTERMs go out together. */
   private act(t: Tracked, verdict: Verdict, now: number, endings: Ending[]): void {
+    if (this.stopped) return; // a pass that was reading the host when the daemon stopped acts on nothing
     t.verdict = verdict;
     if (verdict.action === 'warn') {
       const res = warn(t.session, verdict, now, this.endDeps());
@@ -228,7 +237,7 @@ export class Daemon {
   }
 
   private endAll(endings: Ending[], now: number): void {
-    if (endings.length === 0) return;
+    if (endings.length === 0 || this.stopped) return;
     const outcomes = endMany(endings, now, this.endDeps());
     if (this.policy.dryRun) return;
     endings.forEach(({ session }, i) => {
@@ -236,6 +245,7 @@ export class Daemon {
       // Not awaited: one session's grace period must not hold up the daemon.
       void outcomes[i]!.then((outcome) => {
         const t = this.tracked.get(key);
+        if (outcome?.result === 'abandoned') return; // the daemon stopped: no session.end from this one
         if (outcome?.result === 'failed' && t) {
           t.ending = null;
           t.retryAt = this.deps.host.now() + this.policy.scanIntervalMs;
@@ -247,7 +257,7 @@ export class Daemon {
   }
 
   private endDeps(): EndDeps {
-    return { ...this.deps.host, log: this.deps.log, dryRun: this.policy.dryRun };
+    return { ...this.deps.host, log: this.deps.log, dryRun: this.policy.dryRun, abandoned: () => this.stopped };
   }
 
   private isEnding(t: Tracked): boolean {

@@ -166,6 +166,6 @@ function rewriteOnce(file: string, oldFd: number, wanted: string): number | null
 }
 
 /** Like targetText, but a `from:` range by its value, so 2001:0DB8::/32 is 2001:db8::/32 and 1.2.3.4 is 1.2.3.4/32. */
-function targetKey(t: RevocationTarget): string {
+export function targetKey(t: RevocationTarget): string {
   return t.kind === 'from' ? `from:${Array.from(t.cidr.bytes).join('.')}/${t.cidr.prefix}` : targetText(t);
 }

@@ -43,6 +43,18 @@ export const AUDITED: Readonly<Record<EventName, boolean>> = {
   'scan.pass': false,
   'scan.problem': false,
   'scan.error': false,
+  // The fleet service's own events: its log is its own (journal); the audit file is the daemon's.
+  'fleet.start': false,
+  'fleet.stop': false,
+  'fleet.hup': false,
+  'fleet.load': false,
+  'fleet.connect': false,
+  'fleet.disconnect': false,
+  'fleet.sync': false,
+  'fleet.compacted': false,
+  'fleet.skip': false,
+  'fleet.lease_lost': false,
+  'fleet.error': false,
 };
 
 function audited(event: unknown): boolean {

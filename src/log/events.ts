@@ -32,6 +32,17 @@ export const EVENT_NAMES = [
   'scan.pass',
   'scan.problem',
   'scan.error',
+  'fleet.start',
+  'fleet.stop',
+  'fleet.hup',
+  'fleet.load',
+  'fleet.connect',
+  'fleet.disconnect',
+  'fleet.sync',
+  'fleet.compacted',
+  'fleet.skip',
+  'fleet.lease_lost',
+  'fleet.error',
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -133,6 +133,17 @@ export class Metrics implements LogTap {
     'scan.pass': null,
     'scan.problem': null,
     'scan.error': null,
+    'fleet.start': null,
+    'fleet.stop': null,
+    'fleet.hup': null,
+    'fleet.load': null,
+    'fleet.connect': null,
+    'fleet.disconnect': null,
+    'fleet.sync': null,
+    'fleet.compacted': null,
+    'fleet.skip': null,
+    'fleet.lease_lost': null,
+    'fleet.error': null,
   };
 
   line(e: Record<string, unknown>): void {

@@ -8,7 +8,7 @@
 //   is a mosh server (a pty master and a UDP socket) is decided from its open files, read once per
 //   process; a "no" is looked at again later (backing off), and at every full read.
 import {
-  bootTimeMs,
+  uptimeMs,
   CLOCK_TICKS_PER_SECOND,
   ProcessTable,
   readStatus,
@@ -47,7 +47,6 @@ interface Known {
 export class Snapshotter {
   private readonly table = new ProcessTable();
   private readonly known = new Map<string, Known>();
-  private readonly bootMs = bootTimeMs();
   private led = new Set<string>();
 
   constructor(private readonly opts: SnapshotOptions) {}
@@ -123,7 +122,9 @@ export class Snapshotter {
       candidates,
       utmp: this.utmp(),
       ptys,
-      bootMs: this.bootMs,
+      // The boot as the wall clock says now: a start time read with it is right to the kernel's 10 ms, and
+      // stays right when the wall clock is set (a session's age never depends on it).
+      bootMs: this.opts.now() - uptimeMs(),
       ticksPerSecond: CLOCK_TICKS_PER_SECOND,
     };
   }

@@ -99,4 +99,22 @@ describe('the daemon process', { skip }, () => {
       fs.rmSync(file, { force: true });
     }
   });
+
+  test(
+    "started_at is the session's start to the kernel's 10 ms, not the whole second of btime",
+    { timeout: T },
+    async () => {
+      const before = Date.now();
+      const s = await startSession('mw-test-alice');
+      const after = Date.now();
+      const res = await runCli(['sessions', '--json', '--config', '/dev/null']);
+      const row = (JSON.parse(res.stdout) as LogEvent[]).find((r) => r.pid === s.pid)!;
+      const started = Date.parse(row.started_at as string);
+      // The daemonized server is forked after the launch began and before the launcher returned.
+      assert.ok(
+        started >= before - 20 && started <= after + 20,
+        `started_at ${started - before} ms after the launch began (launch took ${after - before} ms)`,
+      );
+    },
+  );
 });

@@ -268,3 +268,40 @@ test('discountOwnWrite: only an mtime equal to our own write is discounted', () 
   assert.equal(discountOwnWrite(500, null), 500);
   assert.equal(discountOwnWrite(null, { before: 1, after: 2 }), null);
 });
+
+test('a stopping daemon abandons every grace period under way: no SIGKILL after the stop', async () => {
+  const stubborn = [session({})];
+  let now = T0;
+  const signals: string[] = [];
+  const events: Record<string, unknown>[] = [];
+  const daemon = new Daemon(
+    { ...POLICY, defaults: { ...POLICY.defaults, warnBeforeMs: null, graceMs: 10_000 } },
+    {
+      scan: async () => ({ sessions: stubborn, pending: 0, problems: [] }),
+      log: pino({ base: undefined }, { write: (line: string) => void events.push(JSON.parse(line)) }),
+      revocations: () => [],
+      host: {
+        setTimer: () => ({ cancel() {} }),
+        defer: (fn) => void setImmediate(fn),
+        readPty: () => null,
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+          await new Promise((r) => setImmediate(r));
+        },
+        isSame: () => true, // it ignores SIGTERM
+        kill: (pid, signal) => void signals.push(`${signal} ${pid}`),
+        write: () => ({ ok: true, mtimeBefore: T0, mtimeAfter: T0 }),
+      },
+    },
+  );
+  now = T0 + 31 * MIN;
+  await daemon.request('start');
+  assert.deepEqual(signals, ['SIGTERM 100']);
+  now += 5_000; // half the grace period has passed
+  daemon.stop();
+  // Long enough (in the injected clock) for the whole grace period and SIGKILL's wait to pass.
+  for (let i = 0; i < 2_000 && now < T0 + 31 * MIN + 20_000; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(signals, ['SIGTERM 100'], 'no SIGKILL from a stopped daemon');
+  assert.equal(events.filter((e) => e.event === 'session.kill' || e.event === 'session.end').length, 0);
+});
