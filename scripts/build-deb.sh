@@ -49,7 +49,13 @@ find "$app/node_modules" -regextype posix-extended -regex '.*/node_modules/(@[^/
       -o \( -type f \( -iname '*.md' -o -iname '*.markdown' -o -name '*.html' -o -name '.*' \) ! -iname 'license*' \) \) \
       -exec rm -rf {} +
   done
+# Documents deeper down are documents too (protobufjs/google/README.md, bignumber.js/doc/API.html); files
+# only: a directory of that name can be code.
+find "$app/node_modules" -type f \( -iname '*.md' -o -iname '*.markdown' -o -name '*.html' \) ! -iname 'license*' -delete
 find "$app/node_modules" -depth -type d -empty -delete
+# A dependency file shipped executable without being a script (wrap-ansi's index.js) is not a program.
+find "$app/node_modules" -type f -perm /111 -print0 |
+  while IFS= read -r -d '' f; do [ "$(head -c 2 "$f")" = '#!' ] || chmod a-x "$f"; done
 # The program's own docs: the README in /usr/share/doc, the man pages in /usr/share/man (already there).
 rm -rf "$app/man" "$app/systemd/README.md"
 
@@ -83,9 +89,10 @@ for (const [rel, pkg] of [...seen].sort()) {
   licenses.add(license);
   process.stdout.write(`\nFiles: opt/moshwarden/${rel}/*\nCopyright: ${author || `the ${pkg.name} authors`}\nLicense: ${license}\nComment: ${pkg.name} ${pkg.version}; the full notice is in its own license file.\n`);
 }
-const known = { MIT: null, ISC: 'ISC', 'Apache-2.0': 'Apache-2.0' };
+const known = { MIT: null, ISC: 'ISC', 'Apache-2.0': 'Apache-2.0', 'BSD-3-Clause': 'BSD-3-Clause' };
 for (const l of licenses) if (!(l in known)) { console.error(`build-deb.sh: dependency license ${l} needs a paragraph in ${process.argv[1]}`); process.exit(1); }
 if (licenses.has('ISC')) process.stdout.write(`\nLicense: ISC\n Permission to use, copy, modify, and/or distribute this software for any\n purpose with or without fee is hereby granted, provided that the above\n copyright notice and this permission notice appear in all copies.\n .\n THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES\n WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF\n MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR\n ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES\n WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN\n ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF\n OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.\n`);
+if (licenses.has('BSD-3-Clause')) process.stdout.write(`\nLicense: BSD-3-Clause\n Redistribution and use in source and binary forms, with or without\n modification, are permitted provided that the following conditions are met:\n .\n 1. Redistributions of source code must retain the above copyright notice,\n this list of conditions and the following disclaimer.\n .\n 2. Redistributions in binary form must reproduce the above copyright notice,\n this list of conditions and the following disclaimer in the documentation\n and/or other materials provided with the distribution.\n .\n 3. Neither the name of the copyright holder nor the names of its\n contributors may be used to endorse or promote products derived from this\n software without specific prior written permission.\n .\n THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"\n AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE\n IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE\n ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE\n LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR\n CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF\n SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS\n INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN\n CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE)\n ARISING IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE\n POSSIBILITY OF SUCH DAMAGE.\n`);
 if (licenses.has('Apache-2.0')) process.stdout.write(`\nLicense: Apache-2.0\n On Debian systems, the full text of the Apache License, Version 2.0 is in\n /usr/share/common-licenses/Apache-2.0.\n`);
 JS
 } >"$doc/copyright"

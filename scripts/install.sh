@@ -48,12 +48,14 @@ SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APP=/opt/moshwarden
 BIN=/usr/local/bin/moshwarden
 UNIT=/etc/systemd/system/moshwarden.service
+FLEET_UNIT=/etc/systemd/system/moshwarden-fleet.service
 MANDIR=/usr/local/share/man
 if [ "$LAYOUT" = debian ]; then
   # Debian policy: a package's commands go to /usr/bin, its units to /lib/systemd/system (bookworm) and its
   # man pages to /usr/share/man; /usr/local and /etc/systemd/system belong to the administrator.
   BIN=/usr/bin/moshwarden
   UNIT=/lib/systemd/system/moshwarden.service
+  FLEET_UNIT=/lib/systemd/system/moshwarden-fleet.service
   MANDIR=/usr/share/man
 fi
 MANPAGES="moshwarden.8 moshwarden.yaml.5"
@@ -66,9 +68,9 @@ say() { echo "moshwarden: $*"; }
 
 if [ "$UNINSTALL" -eq 1 ]; then
   if systemd_running; then
-    systemctl disable --now moshwarden.service 2>/dev/null || true
+    systemctl disable --now moshwarden.service moshwarden-fleet.service 2>/dev/null || true
   fi
-  rm -f "$DESTDIR$UNIT" "$DESTDIR$LOGROTATE" "$DESTDIR$BIN"
+  rm -f "$DESTDIR$UNIT" "$DESTDIR$FLEET_UNIT" "$DESTDIR$LOGROTATE" "$DESTDIR$BIN"
   for page in $MANPAGES; do rm -f "$DESTDIR$MANDIR/man${page##*.}/$page.gz"; done
   rm -rf "$DESTDIR$APP"
   if systemd_running; then systemctl daemon-reload; fi
@@ -139,13 +141,18 @@ if [ "$LAYOUT" = local ] && [ ! -e "$DESTDIR$ETC/revoked" ]; then
 fi
 if [ -z "$DESTDIR" ]; then chown root:root "$ETC/revoked"; fi
 
-# The unit and the logrotate snippet are ours: always the shipped version.
+# The units and the logrotate snippet are ours: always the shipped version. The fleet unit is installed,
+# not enabled: the fleet is optional (README, "Fleet").
 install -D -m 0644 "$SRC/systemd/moshwarden.service" "$DESTDIR$UNIT"
+install -D -m 0644 "$SRC/systemd/moshwarden-fleet.service" "$DESTDIR$FLEET_UNIT"
 if [ "$LAYOUT" = debian ]; then
   # Run the node the package depends on (/usr/bin/node), not whichever `env node` comes first in PATH.
-  sed -i "s|^ExecStart=/usr/local/bin/moshwarden |ExecStart=/usr/bin/node $APP/bin/moshwarden.js |" "$DESTDIR$UNIT"
-  grep -q "^ExecStart=/usr/bin/node $APP/bin/moshwarden.js run " "$DESTDIR$UNIT" ||
-    { echo "install.sh: could not point ExecStart at /usr/bin/node in $UNIT" >&2; exit 1; }
+  # With the V8 flag of bin/moshwarden.js's shebang (a young generation of 1 MiB: docs/architecture.md, "Memory").
+  for unit in "$DESTDIR$UNIT" "$DESTDIR$FLEET_UNIT"; do
+    sed -i "s|^ExecStart=/usr/local/bin/moshwarden |ExecStart=/usr/bin/node --max-semi-space-size=1 $APP/bin/moshwarden.js |" "$unit"
+    grep -q "^ExecStart=/usr/bin/node --max-semi-space-size=1 $APP/bin/moshwarden.js " "$unit" ||
+      { echo "install.sh: could not point ExecStart at /usr/bin/node in $unit" >&2; exit 1; }
+  done
 fi
 install -D -m 0644 "$SRC/systemd/moshwarden.logrotate" "$DESTDIR$LOGROTATE"
 
@@ -153,6 +160,10 @@ if [ -z "$DESTDIR" ]; then
   if ! getent passwd "$USER_NAME" >/dev/null; then
     useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$USER_NAME"
     say "created the system user $USER_NAME"
+  fi
+  if ! getent passwd moshwarden-fleet >/dev/null; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin moshwarden-fleet
+    say "created the system user moshwarden-fleet (for moshwarden-fleet.service, not enabled)"
   fi
   install -d -m 0750 -o "$USER_NAME" -g "$USER_NAME" /var/log/moshwarden
 fi

@@ -17,6 +17,13 @@
 //   revocation-file.ts  reading the revocation file: open, fstat (owner and mode), read
 //   revocation-edit.ts  `revoke` / `unrevoke`: O_APPEND + fsync, temp file + rename
 //   version.ts          package.json
+//   devpts.ts           how /dev/pts is mounted, and this process's groups (can warnings be written?)
+//   audit-files.ts      the audit log and its rotations, streamed line by line (`history`)
+//   terminal.ts         the live screen of `sessions --watch`: raw keys, alternate screen, restore
+//   atomic.ts           files the fleet service and the daemon hand each other: temp + fsync + rename
+//   etcd.ts             the etcd3 client (the fleet service's and the admin commands' network)
+//   fleet-io.ts         the fleet service's files, watches, timers and signals
+//   identity.ts         the host name and the person running an admin command
 //   system.ts           the bundle the daemon loop acts through (clock, kill + identity check, write)
 //
 // Outside src/host/, only these touch the machine, each a sink or the entry point:

@@ -53,18 +53,20 @@ describe('the Debian package', { skip, timeout: 900_000 }, () => {
   const version = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')).version as string;
   const deb = path.join(dir, `moshwarden_${version}_all.deb`);
   const newer = path.join(dir, `moshwarden_${version}+ci2_all.deb`);
-  let userExisted = true;
+  const users = ['moshwarden', 'moshwarden-fleet'];
+  let existed: string[] = [];
 
   before(() => {
-    userExisted = lookup('passwd', 'moshwarden') !== null;
+    existed = users.filter((u) => lookup('passwd', u) !== null);
   });
   after(() => {
     // Whatever happened above: no package, no config, no user of ours left on the machine.
     if (status().includes('ok')) run('dpkg', ['--purge', 'moshwarden'], { ok: false });
     fs.rmSync('/etc/moshwarden', { recursive: true, force: true });
-    if (!userExisted && lookup('passwd', 'moshwarden') !== null) {
-      run('userdel', ['moshwarden'], { ok: false });
-      if (lookup('group', 'moshwarden') !== null) run('groupdel', ['moshwarden'], { ok: false });
+    for (const u of users) {
+      if (existed.includes(u) || lookup('passwd', u) === null) continue;
+      run('userdel', [u], { ok: false });
+      if (lookup('group', u) !== null) run('groupdel', [u], { ok: false });
     }
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -92,8 +94,18 @@ describe('the Debian package', { skip, timeout: 900_000 }, () => {
     assert.equal(mode(unit), '644');
     assert.match(
       fs.readFileSync(unit, 'utf8'),
-      /^ExecStart=\/usr\/bin\/node \/opt\/moshwarden\/bin\/moshwarden\.js run /m,
+      /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 \/opt\/moshwarden\/bin\/moshwarden\.js run /m,
     );
+    const fleetUnit = '/lib/systemd/system/moshwarden-fleet.service';
+    assert.match(
+      fs.readFileSync(fleetUnit, 'utf8'),
+      /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 \/opt\/moshwarden\/bin\/moshwarden\.js fleet /m,
+    );
+    assert.ok(
+      !fs.existsSync('/etc/systemd/system/multi-user.target.wants/moshwarden-fleet.service'),
+      'the fleet unit is not enabled',
+    );
+    assert.ok(lookup('passwd', 'moshwarden-fleet') !== null, "the fleet service's user");
     assert.equal(fs.readlinkSync(ENABLED), unit, 'enabled for the next boot');
     for (const page of ['/usr/share/man/man8/moshwarden.8.gz', '/usr/share/man/man5/moshwarden.yaml.5.gz'])
       assert.equal(mode(page), '644', page);
@@ -164,6 +176,7 @@ describe('the Debian package', { skip, timeout: 900_000 }, () => {
       '/opt/moshwarden',
       '/usr/bin/moshwarden',
       '/lib/systemd/system/moshwarden.service',
+      '/lib/systemd/system/moshwarden-fleet.service',
       '/usr/share/man/man8/moshwarden.8.gz',
     ])
       assert.ok(!fs.existsSync(gone) && !isLink(gone), `${gone} removed`);
