@@ -3,8 +3,9 @@
 // A sweep is wall-clock policy ("end every detached session at 03:00"), so it follows the same safety
 // rules as the timed limits: an exempt rule protects a session, unresolved names never lead to a kill,
 // and a session still waiting for its first client, or whose state is unknown, is not "detached".
+import { decide } from './decide.js';
 import { limitsFor, ruleIndex } from './policy.js';
-import type { EndVerdict, Policy, Schedule, Session } from './types.js';
+import type { EndVerdict, Policy, Revocation, Schedule, Session, SessionMemory, Verdict } from './types.js';
 
 export function sweepVerdict(
   session: Pick<Session, 'user' | 'groups' | 'state'>,
@@ -24,4 +25,25 @@ function inScope(s: Pick<Session, 'user' | 'groups'>, schedule: Schedule): boole
   if (schedule.users.length === 0 && schedule.groups.length === 0) return true;
   if (s.user !== null && schedule.users.includes(s.user)) return true;
   return s.groups !== null && schedule.groups.some((g) => s.groups!.includes(g));
+}
+
+/**
+ * decide, then the schedules that fired since the last pass: a sweep ends what it covers unless decide
+ * already ends it (revoked, say). `sweptBy`: the index in `sweeps` of the one that ends it, or null.
+ */
+export function decideWithSweeps(
+  session: Session,
+  policy: Pick<Policy, 'rules' | 'defaults'>,
+  revocations: readonly Revocation[],
+  now: number,
+  memory: SessionMemory,
+  sweeps: readonly Schedule[],
+): { verdict: Verdict; sweptBy: number | null } {
+  const verdict = decide(session, policy, revocations, now, memory);
+  if (verdict.action === 'terminate') return { verdict, sweptBy: null };
+  for (let i = 0; i < sweeps.length; i++) {
+    const bySweep = sweepVerdict(session, sweeps[i]!, policy, now);
+    if (bySweep) return { verdict: bySweep, sweptBy: i };
+  }
+  return { verdict, sweptBy: null };
 }

@@ -4,44 +4,23 @@ import { endMany, type EndDeps, type Ending } from '../act/end.js';
 import { warn } from '../act/warn.js';
 import { decide } from '../core/decide.js';
 import { limitsFor } from '../core/policy.js';
-import { sweepVerdict } from '../core/schedule.js';
-import type { EndVerdict, Policy, PtyTimes, Revocation, Schedule, Session, Verdict } from '../core/types.js';
-import type { Logger } from '../log/events.js';
+import { decideWithSweeps } from '../core/schedule.js';
+import type { EndVerdict, Policy, Schedule, Session, Verdict } from '../core/types.js';
 import { endFields, sessionFields } from '../log/fields.js';
 import type { ScanResult } from '../sessions/discover.js';
 import { changeLine, problemMessage, sweepLine, tamperLine } from './lines.js';
-import { PassRunner, type PassRequest, type RunnerHost, type Trigger } from './runner.js';
+import { sessionKey, type DaemonDeps } from './deps.js';
+import { PassRunner, type PassRequest, type Trigger } from './runner.js';
 import { observe, ruleLine, withPty, type Tracked } from './tracker.js';
 
 export type { Trigger };
-
-/** What the loop needs from the host: the clock, timers, signals and pty writes (host/system.ts). */
-export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun'>, RunnerHost {
-  /** The pty's times now (host/pty.ts statPty). */
-  readPty(tty: string): PtyTimes | null;
-}
-
-export interface DaemonDeps {
-  scan(full: boolean): Promise<ScanResult>;
-  host: LoopHost;
-  log: Logger;
-  /** The revocations in force (every source merged: revocation/sources.ts). */
-  revocations(): readonly Revocation[];
-  /** A warning was refused (EACCES): `mesg n`, or a daemon that can write no pty (service/problems.ts). */
-  onWarnRefused?(): void;
-  /** Told after each pass: the sessions as the daemon now sees them, and how long the scan took (metrics). */
-  onPass?(sessions: readonly Session[], scanMs: number, now: number): void;
-}
+export { sessionKey, type DaemonDeps, type LoopHost } from './deps.js';
 
 /** How long an ended session's key is remembered (its identity can never come back). */
 const TOMBSTONE_MS = 60_000;
 /** A session seen before its pty is known (just forked) is looked at again this soon, this many times. */
 const PENDING_RESCAN_MS = 50;
 const PENDING_RESCAN_MAX = 40;
-
-export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {
-  return `${s.pid}:${s.startTicks}`;
-}
 
 export class Daemon {
   private readonly tracked = new Map<string, Tracked>();
@@ -149,15 +128,15 @@ export class Daemon {
       const t = this.track(key, raw, now, (at) => (nextDue = Math.min(nextDue, at)));
       if (t.ending !== null || now < t.retryAt) continue;
       this.logRule(t);
-      let verdict = decide(t.session, this.policy, this.deps.revocations(), now, t.memory);
-      // A schedule that fired ends what it covers, unless decide already ends it (revoked, say).
-      for (let i = 0; i < sweeps.length && verdict.action !== 'terminate'; i++) {
-        const bySweep = sweepVerdict(t.session, sweeps[i]!, this.policy, now);
-        if (bySweep) {
-          verdict = bySweep;
-          swept[i]!.push(t.session.pid);
-        }
-      }
+      const { verdict, sweptBy } = decideWithSweeps(
+        t.session,
+        this.policy,
+        this.deps.revocations(),
+        now,
+        t.memory,
+        sweeps,
+      );
+      if (sweptBy !== null) swept[sweptBy]!.push(t.session.pid);
       this.act(t, verdict, now, endings);
       if (verdict.at !== null && verdict.at > now) nextDue = Math.min(nextDue, verdict.at);
     }

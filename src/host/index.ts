@@ -6,7 +6,8 @@
 //   clock.ts            the wall clock (Date.now), timers (setTimeout), defer (setImmediate)
 //   process.ts          signals sent (kill) and received (SIGHUP/SIGTERM/SIGINT), niceness, pid, uid,
 //                       environment, host name, exit
-//   proc.ts             /proc: the process table, stat, status, fds, fdinfo, environ, net/udp, btime
+//   proc.ts             /proc: the process table, stat, identity, uptime
+//   proc-files.ts       /proc/PID: fds, fdinfo, status, environ, exe, net/udp
 //   pty.ts              the session's pty: stat (idle times) and the warning write
 //   utmp.ts             /var/run/utmp (attach state, client address)
 //   nss.ts              user and group names through getent (a child process)

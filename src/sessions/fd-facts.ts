@@ -1,6 +1,6 @@
 // What a candidate's open files say (through host/proc.ts): the pty master, a UDP socket, the ssh
 // origin in its environment, its executable. Read once per process and kept (snapshot.ts).
-import { ptyIndexFromFdinfo, readEnvVar, readExe, scanFds, udpPortOf } from '../host/proc.js';
+import { ptyIndexFromFdinfo, readEnvVar, readExe, scanFds, udpPortOf } from '../host/proc-files.js';
 import type { FdFacts } from './snapshot-types.js';
 
 export function readFdFacts(pid: number): FdFacts {

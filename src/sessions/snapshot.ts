@@ -7,14 +7,8 @@
 // - by behaviour: the parent of every process that leads a pty of its own, whatever its name. Whether it
 //   is a mosh server (a pty master and a UDP socket) is decided from its open files, read once per
 //   process; a "no" is looked at again later (backing off), and at every full read.
-import {
-  uptimeMs,
-  CLOCK_TICKS_PER_SECOND,
-  ProcessTable,
-  readStatus,
-  type ProcStat,
-  type Slicer,
-} from '../host/proc.js';
+import { uptimeMs, CLOCK_TICKS_PER_SECOND, ProcessTable, type ProcStat, type Slicer } from '../host/proc.js';
+import { readStatus } from '../host/proc-files.js';
 import { statPty } from '../host/pty.js';
 import { parseMoshHost, readUtmp } from '../host/utmp.js';
 import { MOSH } from './assemble.js';
