@@ -123,16 +123,22 @@ describe('escapes, tried by an ordinary user against the daemon as the unit runs
     async () => {
       const { s, c } = await liveSession('mw-test-alice');
       const dir = serviceDir();
-      const d = await startDaemon(config(dir, '  idle_timeout: 30s\n  warn_before: 5s\n  grace: 2s'), {
+      // The kernel moves atime at most once per 8-second block (tty_update_time), and the keystrokes of a
+      // `mesg` are not believed (core/pty-trust.ts): the block a `mesg` opens shows no input at all. With a
+      // keystroke every 2.5 s and a `mesg` every 20 s, at most one block in a row is lost, so the longest
+      // gap between believed inputs is 8 + 8 + 2.5 s, plus 1 s of whole-second atime: 19.5 s. (A `mesg`
+      // every 10 s lost two blocks in a row, a 25.5 s gap, and CI saw the 30 s limit's warning at 25 s.)
+      // The limit leaves that gap 15 s of room for a loaded machine.
+      const d = await startDaemon(config(dir, '  idle_timeout: 40s\n  warn_before: 5s\n  grace: 2s'), {
         wrap: asService(),
       });
       await d.waitForEvent(about(s.pid, 'session.start'), 15_000);
-      const until = Date.now() + 45_000;
+      const until = Date.now() + 55_000;
       for (let i = 0; Date.now() < until; i++) {
-        c.sendKeys(i % 8 === 0 ? 'mesg n' : i % 8 === 4 ? 'mesg y' : `echo typed-${i}`);
+        c.sendKeys(i % 16 === 0 ? 'mesg n' : i % 16 === 8 ? 'mesg y' : `echo typed-${i}`);
         await sleep(2_500);
       }
-      assert.ok(isAlive(s.pid, s.startTime), 'still here after 45 s of typing (idle limit 30 s)');
+      assert.ok(isAlive(s.pid, s.startTime), 'still here after 55 s of typing (idle limit 40 s)');
       const about_ = (e: LogEvent) =>
         e.pid === s.pid && ['session.tamper', 'session.warn', 'session.terminate'].includes(String(e.event));
       assert.deepEqual(d.events.filter(about_), []);
