@@ -92,16 +92,18 @@ export async function escalate(
   term: Sent,
 ): Promise<Outcome> {
   if (term === 'gone') return { result: 'gone' };
+  /** Whole ms since the SIGTERM, rounded down: never more than really passed. */
+  const since = () => Math.floor(deps.monotonic() - start);
   if (term !== 'sent') return { result: 'failed', signal: 'SIGTERM', code: term.code };
   const waited = await waitGone(deps, target, start + graceMs);
   if (waited === 'abandoned') return { result: 'abandoned' };
-  if (waited) return { result: 'exited', afterMs: deps.monotonic() - start };
+  if (waited) return { result: 'exited', afterMs: since() };
 
   const kill = send(deps, target, 'SIGKILL');
-  if (kill === 'gone') return { result: 'exited', afterMs: deps.monotonic() - start };
+  if (kill === 'gone') return { result: 'exited', afterMs: since() };
   if (kill !== 'sent') return { result: 'failed', signal: 'SIGKILL', code: kill.code };
   if ((await waitGone(deps, target, deps.monotonic() + KILL_WAIT_MS)) !== false) {
-    return { result: 'killed', afterMs: deps.monotonic() - start };
+    return { result: 'killed', afterMs: since() };
   }
-  return { result: 'stuck', afterMs: deps.monotonic() - start };
+  return { result: 'stuck', afterMs: since() };
 }
