@@ -14,7 +14,7 @@ export const JUMP_TOLERANCE_MS = 1_000;
 export interface ClockReading {
   /** Wall clock, epoch ms. */
   wall: number;
-  /** Monotonic ms. */
+  /** A clock that never jumps (ms since boot, counting suspend: a suspend is not a jump). */
   mono: number;
 }
 

@@ -3,7 +3,8 @@ import { wallJump, type ClockReading, type Jump } from '../core/clock-jump.js';
 
 export interface ClockHost {
   now(): number;
-  monotonic(): number;
+  /** A clock that never jumps and counts suspend (/proc/uptime): see daemon/deps.ts. */
+  sinceBoot(): number;
 }
 
 export class JumpWatch {
@@ -18,7 +19,7 @@ export class JumpWatch {
 
   /** The wall clock now; a jump since the last reading is handed to `onJump` first. */
   now(): number {
-    const r = { wall: this.host.now(), mono: this.host.monotonic() };
+    const r = { wall: this.host.now(), mono: this.host.sinceBoot() };
     const delta = this.last === null ? 0 : wallJump(this.last, r);
     this.last = r;
     if (delta !== 0) {

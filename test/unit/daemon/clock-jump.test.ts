@@ -56,6 +56,7 @@ function world() {
       readPty: () => null,
       now: wall,
       monotonic: () => mono,
+      sinceBoot: () => mono,
       sleep: async (ms) => void (mono += ms),
       isSame: (t) => alive.has(t.pid),
       kill: (pid, signal) => {

@@ -54,6 +54,7 @@ function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[]
       readPty: () => null,
       now: () => now,
       monotonic: () => now,
+      sinceBoot: () => now,
       sleep: async (ms) => {
         now += ms;
       },
@@ -271,6 +272,7 @@ test('a stopping daemon abandons every grace period under way: no SIGKILL after 
         readPty: () => null,
         now: () => now,
         monotonic: () => now,
+        sinceBoot: () => now,
         sleep: async (ms) => {
           now += ms;
           await new Promise((r) => setImmediate(r));
