@@ -23,13 +23,15 @@ const skip = e2eSkipReason() ?? false;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-// B (alice) is idle and due soon; A (bob) typed just now and has ten minutes.
+// B (alice) is idle and due soon; A (bob) typed just now and has ten minutes. No warnings: the kernel keeps
+// the real clock, so a pty written after the daemon's clock was moved (a warning) would carry a time from
+// the other side of the jump, which a real step of the clock never produces.
 const CONFIG = [
   'scan_interval: 1s',
   'revocation_file: /nonexistent/revoked',
   'defaults:',
   '  idle_timeout: 1m',
-  '  warn_before: 10s',
+  '  warn_before: off',
   '  grace: 2s',
   'rules:',
   '  - users: [mw-test-bob]',
@@ -47,7 +49,7 @@ describe('the wall clock jumps under a running daemon', { skip }, () => {
     test(`${name}: nobody who was not idle is warned or ended, a running deadline holds, no tamper`, async () => {
       const a = await liveSession('mw-test-bob');
       const b = await liveSession('mw-test-alice');
-      setIdle(b.s.ptyPath, 35); // warned at 50 s of idleness, ended at 60 s
+      setIdle(b.s.ptyPath, 35); // ended at 60 s of idleness
       const clockFile = path.join(fs.mkdtempSync('/tmp/mw-clock-'), 'offset');
       fs.writeFileSync(clockFile, '0', { mode: 0o600 });
       // Its wall clock is off from the kernel's once moved: sessions it first sees after that are not
@@ -66,7 +68,6 @@ describe('the wall clock jumps under a running daemon', { skip }, () => {
         const idle = term.idle_seconds as number;
         assert.ok(idle >= 59 && idle < 600, `B ended at its own deadline: idle ${idle} s, not a day or never`);
         assert.equal(term.reason, 'idle');
-        await d.waitForEvent(about(b.s.pid, 'session.warn'), 1_000);
         await d.waitForEvent(about(b.s.pid, 'session.end'), 15_000);
         await sleep(3_000); // three more passes on the new clock
         const acted = ['session.warn', 'session.warn_failed', 'session.terminate', 'session.kill', 'session.end'];
