@@ -83,7 +83,10 @@ async function pidNamespace() {
     /** Ends every process in the namespace (the kernel does, when its init dies). */
     close: async () => {
       signalIfSame(init!, initStart, 'SIGKILL');
-      await new Promise((r) => (unshare.exitCode !== null ? r(null) : unshare.once('exit', r)));
+      const exited = new Promise((r) =>
+        unshare.exitCode !== null || unshare.signalCode !== null ? r(null) : unshare.once('exit', r),
+      );
+      await Promise.race([exited, sleep(10_000)]);
     },
   };
 }
@@ -95,8 +98,11 @@ describe('PID reuse during the grace period', { skip }, () => {
   test(
     "a newcomer with the session's pid, user and name is never signalled (no SIGKILL, no second SIGTERM)",
     { timeout: 120_000 },
-    async () => {
+    async (t) => {
+      const began = performance.now();
+      const step = (what: string) => t.diagnostic(`${((performance.now() - began) / 1000).toFixed(1)} s: ${what}`);
       const ns = await pidNamespace();
+      step(`namespace, init ${ns.init}`);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-reuse-'));
       try {
         // The session, inside the namespace.
@@ -125,6 +131,7 @@ describe('PID reuse during the grace period', { skip }, () => {
           if (host === null) await sleep(50);
         }
         assert.ok(host !== null, 'the session runs in the namespace');
+        step(`session ${nsPid} (host ${host})`);
         const hostStart = startTimeOf(host)!;
         let tty: string | null = null;
         for (let i = 0; i < 100 && tty === null; i++) {
@@ -135,6 +142,7 @@ describe('PID reuse during the grace period', { skip }, () => {
           if (tty === null) await sleep(50);
         }
         assert.ok(tty, 'the session has a pty');
+        step(`pty ${tty}`);
         process.kill(host, 'SIGSTOP'); // ours: it now ignores SIGTERM, and its no-client timer stops
         setIdle(`/dev/${tty}`, 600);
 
@@ -161,6 +169,7 @@ describe('PID reuse during the grace period', { skip }, () => {
         const term = await d.waitForEvent((e) => e.event === 'session.terminate' && e.pid === nsPid, 20_000);
         const termSeen = performance.now();
         assert.equal(term.reason, 'idle');
+        step('SIGTERM sent');
 
         // Freeze the daemon (ours), end the session, and give its pid to the newcomer.
         const daemon = childrenOf(d.pid)[0]!;
@@ -171,6 +180,7 @@ describe('PID reuse during the grace period', { skip }, () => {
         signalIfSame(host, hostStart, 'SIGCONT');
         if (!(await waitForExit(host, 10_000, hostStart))) signalIfSame(host, hostStart, 'SIGKILL');
         assert.ok(await waitForExit(host, 10_000, hostStart));
+        step('session gone');
         for (let i = 0; i < 100 && fs.existsSync(`/proc/${host}`) && startTimeOf(host) === hostStart; i++) {
           await sleep(50); // reaped by the namespace's init
         }
@@ -195,6 +205,7 @@ describe('PID reuse during the grace period', { skip }, () => {
           }
         }
         assert.ok(newcomer !== null, `pid ${nsPid} was given to the newcomer`);
+        step(`newcomer ${newcomer}`);
         const newcomerStart = startTimeOf(newcomer)!;
         assert.equal(fs.readFileSync(`/proc/${newcomer}/comm`, 'utf8').trim(), 'mosh-server', 'same name');
         assert.equal(fs.statSync(`/proc/${newcomer}`).uid, Number(uid), 'same user');
@@ -202,6 +213,7 @@ describe('PID reuse during the grace period', { skip }, () => {
 
         const end = await d.waitForEvent((e) => e.event === 'session.end' && e.pid === nsPid, 30_000);
         assert.equal(end.reason, 'idle');
+        step('session.end');
         // Until well past the grace period, and a few passes that see the newcomer.
         const left = GRACE_S * 1000 + 3_000 - (performance.now() - termSeen);
         if (left > 0) await sleep(left);
@@ -212,7 +224,7 @@ describe('PID reuse during the grace period', { skip }, () => {
         assert.ok(isAlive(newcomer, newcomerStart), 'the newcomer got no SIGKILL');
         assert.equal(fs.readFileSync(log, 'utf8'), '', 'nor any other signal');
         signalIfSame(daemon, daemonStart, 'SIGTERM');
-        assert.equal((await d.exited).code, 0);
+        assert.ok(await waitForExit(daemon, 10_000, daemonStart), 'the daemon stops');
       } finally {
         await ns.close();
         fs.rmSync(dir, { recursive: true, force: true });
