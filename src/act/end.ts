@@ -47,7 +47,13 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
       ...(e.verdict.reason === 'manual' && e.detail ? { detail: e.detail } : {}),
     },
   }));
-  /** When each SIGTERM went out (wall clock, right after kill(2) returned): the grace period counts from it. */
+  /**
+   * When each SIGTERM went out, read right after kill(2) returned: the wall clock for the log line
+   * (`signalled_at`), then the monotonic clock the grace period counts on. Read in that order, a later
+   * wall reading (the session.kill line's time) is never less than `grace` after `signalled_at` unless the
+   * wall clock was stepped back in between (docs/architecture.md, "Clocks").
+   */
+  const signalledAt: (number | null)[] = items.map(() => null);
   const sentAt: (number | null)[] = items.map(() => null);
   const logTerminate = ({ session, verdict, fields }: (typeof items)[number], i: number) =>
     deps.log.info(
@@ -57,7 +63,7 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
         idle_seconds: idleSeconds(session, verdict.limits.countOutput, now),
         warned: warnedField(verdict),
         dry_run: deps.dryRun,
-        signalled_at: sentAt[i] === null ? null : new Date(sentAt[i]!).toISOString(),
+        signalled_at: signalledAt[i] === null ? null : new Date(signalledAt[i]!).toISOString(),
       },
       deps.dryRun ? 'would terminate' : 'terminating',
     );
@@ -76,13 +82,12 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
     ...deps,
     pollMs,
     onSignal: (signal) => {
-      const now = deps.now();
-      const at = new Date(now).toISOString();
+      const at = new Date(deps.now()).toISOString();
       if (inLoop)
         notes.push({ fields, at }); // no log write between two SIGTERMs
       else deps.log.debug({ event: 'session.signal', ...fields, signal, at }, `${signal} sent`);
       if (signal === 'SIGKILL') {
-        const afterMs = now - sentAt[i]!;
+        const afterMs = Math.floor(deps.monotonic() - sentAt[i]!); // the grace period's own clock
         deps.log.warn({ event: 'session.kill', ...fields, after_ms: afterMs }, 'still alive after grace: SIGKILL');
       }
     },
@@ -99,7 +104,10 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
   const sent = items.map(({ session }, i): Sent => {
     if (!same[i]) return 'gone';
     const r = send(tdeps[i]!, session, 'SIGTERM', true);
-    if (r === 'sent') sentAt[i] = deps.now();
+    if (r === 'sent') {
+      signalledAt[i] = deps.now();
+      sentAt[i] = deps.monotonic();
+    }
     return r;
   });
   inLoop = false;
@@ -109,9 +117,9 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
   }
 
   return items.map(({ session, verdict, fields }, i) =>
-    // The grace period is a promise to the user, measured on the wall clock (deps.now) from the moment
-    // this session's own SIGTERM went out, not from the start of the batch (docs/architecture.md, "Clocks").
-    escalate(session, verdict.limits.graceMs, tdeps[i]!, sentAt[i] ?? deps.now(), sent[i]!).then((outcome) => {
+    // The grace period is a promise to the user, counted on the monotonic clock from the moment this
+    // session's own SIGTERM went out, not from the start of the batch (docs/architecture.md, "Clocks").
+    escalate(session, verdict.limits.graceMs, tdeps[i]!, sentAt[i] ?? deps.monotonic(), sent[i]!).then((outcome) => {
       if (outcome.result === 'failed') {
         const why =
           outcome.code === 'EPERM'

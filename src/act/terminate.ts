@@ -15,7 +15,13 @@ export interface TerminateDeps {
   /** True while pid still names the process we decided about (start time unchanged, not a zombie). */
   isSame(target: Target): boolean;
   sleep(ms: number): Promise<void>;
+  /** Wall clock (epoch ms): only for the times written into log lines. */
   now(): number;
+  /**
+   * Monotonic ms: the grace period is counted on it, so a wall clock that jumps (a day forward) can
+   * neither shorten nor stretch it (docs/architecture.md, "Clocks").
+   */
+  monotonic(): number;
   /** How often to look whether it is gone (default POLL_MS). */
   pollMs?: number;
   /** True once the daemon is stopping: no further signal is sent, the wait ends (the next daemon takes over). */
@@ -62,18 +68,22 @@ async function waitGone(deps: TerminateDeps, target: Target, untilMs: number): P
   for (;;) {
     if (deps.abandoned?.()) return 'abandoned';
     if (!deps.isSame(target)) return true;
-    const left = untilMs - deps.now();
+    const left = untilMs - deps.monotonic();
     if (left <= 0) return false;
     await deps.sleep(Math.min(deps.pollMs ?? POLL_MS, left));
   }
 }
 
 export async function terminate(target: Target, graceMs: number, deps: TerminateDeps): Promise<Outcome> {
-  const start = deps.now();
-  return escalate(target, graceMs, deps, start, send(deps, target, 'SIGTERM'));
+  const term = send(deps, target, 'SIGTERM');
+  return escalate(target, graceMs, deps, deps.monotonic(), term);
 }
 
-/** What follows a SIGTERM (`term`, sent at `start`): wait up to grace, then SIGKILL if it is still there. */
+/**
+ * What follows a SIGTERM (`term`, sent at `start` on the monotonic clock, read after kill(2) returned):
+ * wait up to grace, then SIGKILL if it is still there. SIGKILL goes out no sooner than `graceMs` of
+ * monotonic time after the SIGTERM; `afterMs` in the outcome is that same count.
+ */
 export async function escalate(
   target: Target,
   graceMs: number,
@@ -82,16 +92,18 @@ export async function escalate(
   term: Sent,
 ): Promise<Outcome> {
   if (term === 'gone') return { result: 'gone' };
+  /** Whole ms since the SIGTERM, rounded down: never more than really passed. */
+  const since = () => Math.floor(deps.monotonic() - start);
   if (term !== 'sent') return { result: 'failed', signal: 'SIGTERM', code: term.code };
   const waited = await waitGone(deps, target, start + graceMs);
   if (waited === 'abandoned') return { result: 'abandoned' };
-  if (waited) return { result: 'exited', afterMs: deps.now() - start };
+  if (waited) return { result: 'exited', afterMs: since() };
 
   const kill = send(deps, target, 'SIGKILL');
-  if (kill === 'gone') return { result: 'exited', afterMs: deps.now() - start };
+  if (kill === 'gone') return { result: 'exited', afterMs: since() };
   if (kill !== 'sent') return { result: 'failed', signal: 'SIGKILL', code: kill.code };
-  if ((await waitGone(deps, target, deps.now() + KILL_WAIT_MS)) !== false) {
-    return { result: 'killed', afterMs: deps.now() - start };
+  if ((await waitGone(deps, target, deps.monotonic() + KILL_WAIT_MS)) !== false) {
+    return { result: 'killed', afterMs: since() };
   }
-  return { result: 'stuck', afterMs: deps.now() - start };
+  return { result: 'stuck', afterMs: since() };
 }

@@ -1,4 +1,5 @@
 // The log lines the loop writes about what it saw (as opposed to what it did: src/act/).
+import type { Jump } from '../core/clock-jump.js';
 import type { Tamper } from '../core/pty-trust.js';
 import type { Schedule, Session } from '../core/types.js';
 import type { EventFields } from '../log/events.js';
@@ -60,5 +61,14 @@ export function tamperLine(s: Session, t: Tamper): [EventFields, string] {
   return [
     { event: 'session.tamper', ...sessionFields(s), what: t.what, how: t.how },
     `the pty's ${clock} was ${t.how}; it is not counted as activity`,
+  ];
+}
+
+/** daemon.clock_jump: the wall clock was stepped; what the daemon remembers was carried over. */
+export function jumpLine(jump: Jump, sessions: number): [EventFields, string] {
+  const secs = Math.abs(jump.deltaMs / 1000);
+  return [
+    { event: 'daemon.clock_jump', jump_ms: jump.deltaMs, sessions },
+    `the wall clock jumped ${secs} s ${jump.deltaMs > 0 ? 'forward' : 'back'}; idle, age and detached times are carried over`,
   ];
 }

@@ -8,10 +8,12 @@ import { decideWithSweeps } from '../core/schedule.js';
 import type { EndVerdict, Policy, Schedule, Session, Verdict } from '../core/types.js';
 import { endFields, sessionFields } from '../log/fields.js';
 import type { ScanResult } from '../sessions/discover.js';
-import { changeLine, problemMessage, sweepLine, tamperLine } from './lines.js';
+import type { Jump } from '../core/clock-jump.js';
+import { changeLine, jumpLine, problemMessage, sweepLine, tamperLine } from './lines.js';
 import { sessionKey, type DaemonDeps } from './deps.js';
+import { JumpWatch } from './jump-watch.js';
 import { PassRunner, type PassRequest, type Trigger } from './runner.js';
-import { observe, ruleLine, withPty, type Tracked } from './tracker.js';
+import { observe, ruleLine, shiftTracked, withPty, type Tracked } from './tracker.js';
 
 export type { Trigger };
 export { sessionKey, type DaemonDeps, type LoopHost } from './deps.js';
@@ -28,6 +30,8 @@ export class Daemon {
   /** Sessions that ended, by key, for a while: a pass whose read of the host began before the end must not find them again. */
   private readonly gone = new Map<string, number>();
   private readonly runner: PassRunner;
+  /** Every reading of the wall clock goes through it: a jump is carried over before the time is used. */
+  private readonly clock: JumpWatch;
   private stopped = false;
   private pendingRescans = 0;
   /** Schedules that fired and are applied by the next pass, on fresh data. */
@@ -37,12 +41,13 @@ export class Daemon {
     private policy: Policy,
     private readonly deps: DaemonDeps,
   ) {
+    this.clock = new JumpWatch(deps.host, (jump) => this.carryOver(jump));
     this.runner = new PassRunner(
       deps.host,
       (req) => this.run(req),
       (e) => {
         this.deps.log.error({ event: 'scan.error', err: e }, 'scan failed; the next one runs as planned');
-        this.runner.wakeAt(this.deps.host.now() + this.policy.scanIntervalMs);
+        this.runner.wakeAt(this.clock.now() + this.policy.scanIntervalMs);
       },
     );
   }
@@ -91,7 +96,7 @@ export class Daemon {
    */
   ptyAttributes(tty: string): void {
     if (this.stopped) return;
-    const now = this.deps.host.now();
+    const now = this.clock.now();
     for (const [key, t] of this.tracked) {
       if (t.session.tty !== tty) continue;
       const { tracked, tamper } = withPty(t, this.deps.host.readPty(tty), now, true);
@@ -105,15 +110,22 @@ export class Daemon {
   }
 
   private async pass(full: boolean): Promise<void> {
-    const began = this.deps.host.now();
+    const began = this.clock.now();
+    const jumps = this.clock.count;
     const result = await this.deps.scan(full);
-    const scanMs = this.deps.host.now() - began;
+    const now = this.clock.now();
+    if (this.clock.count !== jumps) {
+      // The wall clock jumped while the host was read: start times and host times of this reading may
+      // be on either side of the jump. Read again, on the new clock.
+      void this.runner.request('timer');
+      return;
+    }
+    const scanMs = now - began;
     this.deps.log.debug(
       { event: 'scan.pass', full, sessions: result.sessions.length, pending: result.pending, scan_ms: scanMs },
       'scanned',
     );
     this.logProblems(result);
-    const now = this.deps.host.now();
     const seen = new Set<string>();
     let nextDue = now + this.policy.scanIntervalMs;
 
@@ -164,7 +176,7 @@ export class Daemon {
    */
   private revocationSweep(): void {
     if (this.stopped) return;
-    const now = this.deps.host.now();
+    const now = this.clock.now();
     const revocations = this.deps.revocations();
     const endings: Ending[] = [];
     for (const t of this.tracked.values()) {
@@ -227,12 +239,23 @@ export class Daemon {
         if (outcome?.result === 'abandoned') return; // the daemon stopped: no session.end from this one
         if (outcome?.result === 'failed' && t) {
           t.ending = null;
-          t.retryAt = this.deps.host.now() + this.policy.scanIntervalMs;
+          t.retryAt = this.clock.now() + this.policy.scanIntervalMs;
         } else {
-          this.finish(key, this.deps.host.now());
+          this.finish(key, this.clock.now());
         }
       });
     });
+  }
+
+  /**
+   * The wall clock jumped (core/clock-jump.ts): every time remembered is moved with it, so no session
+   * looks idler (or less idle) than it is and every deadline keeps its distance. The grace periods under
+   * way count on the monotonic clock and are not touched.
+   */
+  private carryOver(jump: Jump): void {
+    for (const [key, t] of this.tracked) this.tracked.set(key, shiftTracked(t, jump));
+    for (const [key, at] of this.gone) this.gone.set(key, at + jump.deltaMs);
+    this.deps.log.warn(...jumpLine(jump, this.tracked.size));
   }
 
   private endDeps(): EndDeps {

@@ -5,7 +5,10 @@
 export type Trigger = 'start' | 'timer' | 'pts' | 'utmp' | 'reload' | 'revocation' | 'pending' | 'schedule';
 
 export interface RunnerHost {
+  /** Wall clock: verdicts are due at wall-clock times. */
   now(): number;
+  /** Monotonic clock: the gaps between passes, which a jump of the wall clock must not stretch. */
+  monotonic(): number;
   setTimer(fn: () => void, ms: number): { cancel(): void };
   /** Runs fn after the events already queued (setImmediate). */
   defer(fn: () => void): void;
@@ -31,6 +34,7 @@ export interface PassRequest {
 export class PassRunner {
   private running: Promise<void> | null = null;
   private triggers = new Set<Trigger>();
+  /** Monotonic times of the last full read and of the last pass's start. */
   private lastFull = -Infinity;
   private lastPassAt = -Infinity;
   private timer: { cancel(): void } | null = null;
@@ -54,10 +58,10 @@ export class PassRunner {
       while (this.triggers.size > 0 && !this.stopped) {
         const triggers = this.triggers;
         this.triggers = new Set();
-        const now = this.host.now();
-        this.lastPassAt = now;
-        const full = triggers.has('start') || now - this.lastFull >= FULL_SCAN_EVERY_MS;
-        if (full) this.lastFull = now;
+        const mono = this.host.monotonic();
+        this.lastPassAt = mono;
+        const full = triggers.has('start') || mono - this.lastFull >= FULL_SCAN_EVERY_MS;
+        if (full) this.lastFull = mono;
         try {
           await this.pass({ full, triggers });
         } catch (e) {
@@ -80,10 +84,11 @@ export class PassRunner {
     if (this.stopped) return;
     this.timer?.cancel();
     const now = this.host.now();
+    const sinceLast = this.host.monotonic() - this.lastPassAt;
     const delay =
       soonMs > 0 && now + soonMs < at
         ? soonMs // a session just forked: look again soon (bounded by the loop's PENDING_RESCAN_MAX)
-        : Math.max(at - now, this.lastPassAt + MIN_GAP_MS - now, 0);
+        : Math.max(at - now, MIN_GAP_MS - sinceLast, 0);
     // +5 ms: verdict times are exact, and waking a hair early would only schedule another wake.
     this.timer = this.host.setTimer(() => void this.request(soonMs > 0 ? 'pending' : 'timer'), delay + 5);
   }

@@ -3,7 +3,8 @@
 // says happened.
 import { settleState } from '../core/attach.js';
 import type { RuleMatch } from '../core/policy.js';
-import { firstTrust, nextTrust, type PtyTrust, type Tamper } from '../core/pty-trust.js';
+import { restamp, shifted, type Jump, type Stamp } from '../core/clock-jump.js';
+import { firstTrust, nextTrust, shiftTrust, type PtyTrust, type Tamper } from '../core/pty-trust.js';
 import type { PtyTimes, Reason, Session, SessionMemory, SessionState, Verdict } from '../core/types.js';
 
 export interface Tracked {
@@ -25,6 +26,10 @@ export interface Tracked {
   /** A signal failed (EPERM): do not retry before this time. */
   retryAt: number;
   verdict: Verdict | null;
+  /** utmp's time of the last flip, as read and on the daemon's clock now (core/clock-jump.ts). */
+  utmpSince: Stamp | null;
+  /** A jump of the wall clock seen since the last reading: how the next one places changed times. */
+  jump: Jump | null;
 }
 
 /** What changed with this reading: a new session, or a client that came or went. */
@@ -43,7 +48,11 @@ export interface Observation {
  * Updates (or starts) the record of a session from a new reading. A detach is believed only after the
  * hold (core/attach.ts); until then the session stays attached, client included.
  */
-export function observe(previous: Tracked | undefined, raw: Session, now: number): Observation {
+export function observe(previous: Tracked | undefined, read: Session, now: number): Observation {
+  const jump = previous?.jump ?? null;
+  // utmp's flip time is the wall clock's when mosh wrote it: carried over jumps like the pty's times.
+  const utmpSince = read.stateSince === null ? null : restamp(previous?.utmpSince ?? null, read.stateSince, jump);
+  const raw: Session = { ...read, stateSince: utmpSince?.at ?? null };
   const before = previous?.session.state ?? null;
   const change =
     raw.state === before
@@ -55,7 +64,7 @@ export function observe(previous: Tracked | undefined, raw: Session, now: number
   const held = settled.recheckAt !== null;
   const client = held ? previous!.session.client : raw.client;
   const known = previous?.session.clients ?? [];
-  const pty = judgePty(previous?.trust ?? null, previous?.tamperLogged ?? [], raw, now, false);
+  const pty = judgePty(previous?.trust ?? null, previous?.tamperLogged ?? [], raw, now, false, jump);
   const session: Session = {
     ...raw,
     state: settled.state,
@@ -66,7 +75,7 @@ export function observe(previous: Tracked | undefined, raw: Session, now: number
     lastOutputAt: discountOwnWrite(pty.output, previous?.ownWrite ?? null),
   };
   const tracked: Tracked = previous
-    ? { ...previous, session, change, trust: pty.trust, tamperLogged: pty.logged }
+    ? { ...previous, session, change, trust: pty.trust, tamperLogged: pty.logged, utmpSince, jump: null }
     : {
         session,
         change: null,
@@ -78,6 +87,8 @@ export function observe(previous: Tracked | undefined, raw: Session, now: number
         ending: null,
         retryAt: 0,
         verdict: null,
+        utmpSince,
+        jump: null,
       };
   return {
     tracked,
@@ -94,6 +105,7 @@ function judgePty(
   s: Pick<Session, 'pty' | 'startedAt'>,
   now: number,
   afterAttributeEvent: boolean,
+  jump: Jump | null,
 ): {
   trust: PtyTrust | null;
   input: number | null;
@@ -102,7 +114,9 @@ function judgePty(
   logged: readonly Tamper['what'][];
 } {
   if (s.pty === null) return { trust, input: null, output: null, tamper: [], logged };
-  const judged = trust ? nextTrust(trust, s.pty, now, afterAttributeEvent) : firstTrust(s.pty, s.startedAt, now);
+  const judged = trust
+    ? nextTrust(trust, s.pty, now, afterAttributeEvent, jump)
+    : firstTrust(s.pty, s.startedAt, now, jump);
   const fresh = judged.tamper.filter((x) => !logged.includes(x.what));
   return {
     trust: judged.trust,
@@ -129,6 +143,7 @@ export function withPty(
     { pty: reading, startedAt: t.session.startedAt },
     now,
     afterAttributeEvent,
+    t.jump,
   );
   const session: Session = {
     ...t.session,
@@ -137,6 +152,33 @@ export function withPty(
     lastOutputAt: discountOwnWrite(pty.output, t.ownWrite),
   };
   return { tracked: { ...t, session, trust: pty.trust, tamperLogged: pty.logged }, tamper: pty.tamper };
+}
+
+/**
+ * The record moved by a jump of the wall clock (core/clock-jump.ts): every time it remembers keeps its
+ * distance from now, so idle, attached and warned-since durations, and every deadline that follows from
+ * them, are what they were. The next reading places the host's changed times with `jump`.
+ */
+export function shiftTracked(t: Tracked, jump: Jump): Tracked {
+  const d = jump.deltaMs;
+  const s = t.session;
+  return {
+    ...t,
+    session: {
+      ...s,
+      startedAt: s.startedAt + d,
+      stateSince: shifted(s.stateSince, d),
+      lastInputAt: shifted(s.lastInputAt, d),
+      lastOutputAt: shifted(s.lastOutputAt, d),
+    },
+    change: t.change && { ...t.change, seenAt: t.change.seenAt + d },
+    memory: { warnings: t.memory.warnings.map((w) => ({ ...w, at: w.at + d, basis: w.basis + d })) },
+    ownWrite: t.ownWrite && { before: t.ownWrite.before + d, after: t.ownWrite.after + d },
+    trust: t.trust && shiftTrust(t.trust, d),
+    utmpSince: t.utmpSince && { ...t.utmpSince, at: t.utmpSince.at + d },
+    retryAt: t.retryAt + d,
+    jump,
+  };
 }
 
 function stateChange(before: SessionState, after: SessionState): Change {

@@ -1,8 +1,22 @@
-// Host boundary: time. The wall clock (Date.now: the one every promise to a user is stated in, and what
-// log timestamps show) and the timers that wait on it. See docs/architecture.md, "Clocks".
+// Host boundary: time. Two clocks, each for its own kind of promise (docs/architecture.md, "Clocks"):
+// - the wall clock (`now`): what log timestamps show, what pty and utmp times and a revocation's `until`
+//   are written in. It can jump (NTP step, an operator's `date -s`).
+// - the monotonic clock (`monotonic`): never jumps; every duration the daemon promises (the grace period,
+//   the gap between passes) is counted on it, and comparing the two between readings is how a jump of
+//   the wall clock is seen (core/clock-jump.ts).
 
 export interface Timer {
   cancel(): void;
+}
+
+/**
+ * Added to the wall clock the daemon reads (ms). Zero in production; end-to-end tests move the daemon's
+ * wall clock with it without touching the machine's (service/test-clock.ts says who can set it).
+ */
+let wallOffsetMs = 0;
+
+export function setWallOffset(ms: number): void {
+  wallOffsetMs = ms;
 }
 
 /** A long piece of work calls `pause()` often; it yields to the event loop once `budgetMs` have passed. */
@@ -23,7 +37,9 @@ export function slicer(budgetMs = 5): { pause(): Promise<void> | void } {
 
 export const clock = {
   /** Wall-clock time, epoch milliseconds. */
-  now: (): number => Date.now(),
+  now: (): number => Date.now() + wallOffsetMs,
+  /** Monotonic milliseconds (CLOCK_MONOTONIC through performance.now): only differences mean anything. */
+  monotonic: (): number => performance.now(),
   sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
   /** `unref`: the timer alone does not keep the process alive. */
   setTimer(fn: () => void, ms: number, opts: { unref?: boolean } = {}): Timer {

@@ -3,7 +3,9 @@
 // src/ is plain data and logic that tests drive with their own clock, processes and files.
 //
 // What crosses, file by file:
-//   clock.ts            the wall clock (Date.now), timers (setTimeout), defer (setImmediate)
+//   clock.ts            the wall clock (Date.now), the monotonic clock (performance.now), timers
+//                       (setTimeout), defer (setImmediate)
+//   test-clock.ts       MOSHWARDEN_TEST_CLOCK: an offset end-to-end tests add to the daemon's wall clock
 //   process.ts          signals sent (kill) and received (SIGHUP/SIGTERM/SIGINT), niceness, pid, uid,
 //                       environment, host name, exit
 //   proc.ts             /proc: the process table, stat, identity, uptime

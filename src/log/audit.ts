@@ -40,6 +40,7 @@ export const AUDITED: Readonly<Record<EventName, boolean>> = {
   'daemon.start': true,
   'daemon.stop': true,
   'daemon.problem': true,
+  'daemon.clock_jump': true,
   'scan.pass': false,
   'scan.problem': false,
   'scan.error': false,
@@ -98,11 +99,24 @@ export class AuditFile implements LogTap {
     if (this.path === null || !audited(event.event)) return;
     if (this.fd === null) this.open(); // the directory may have appeared since
     if (this.fd === null) return;
+    let size = -1;
     try {
+      size = fs.fstatSync(this.fd).size;
       writeAll(this.fd, Buffer.from(raw.endsWith('\n') ? raw : `${raw}\n`, 'utf8'));
+      this.failing = null; // written again: a later failure is news
     } catch (e) {
+      // A full disk can take part of a line: cut it off, so the next line is not glued to half of one.
+      if (size >= 0) this.truncate(size);
       this.report(`cannot write the audit file ${this.path}: ${(e as Error).message}`);
       this.close();
+    }
+  }
+
+  private truncate(size: number): void {
+    try {
+      fs.ftruncateSync(this.fd!, size);
+    } catch {
+      // nothing more to be done; the report below says the file is in trouble
     }
   }
 
@@ -115,8 +129,9 @@ export class AuditFile implements LogTap {
     if (this.path === null) return;
     try {
       const create = this.opts.create === false ? 0 : fs.constants.O_CREAT;
+      // Opening is no proof that lines can be written (a full disk opens fine): `failing` is cleared by
+      // the next line that is written, so a lasting problem is reported once, not once per line.
       this.fd = fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | create, 0o640);
-      this.failing = null;
     } catch (e) {
       this.fd = null;
       if (this.opts.create === false && (e as NodeJS.ErrnoException).code === 'ENOENT') return;

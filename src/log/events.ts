@@ -29,6 +29,7 @@ export const EVENT_NAMES = [
   'daemon.start',
   'daemon.stop',
   'daemon.problem',
+  'daemon.clock_jump',
   'scan.pass',
   'scan.problem',
   'scan.error',

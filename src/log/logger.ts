@@ -2,6 +2,7 @@
 // One line per event; the event names are the union in ./events.ts.
 import { pino } from 'pino';
 import type { LogLevel } from '../core/types.js';
+import { clock } from '../host/clock.js';
 import type { Writer } from '../host/output.js';
 import type { Logger } from './events.js';
 
@@ -77,7 +78,8 @@ export function createDaemonLogger(opts: LoggerOptions): DaemonLogger {
     {
       level: pinoLevel(level),
       base: undefined, // no pid/hostname on every line: journald has them, and `pid` means the session's
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // The wall clock the daemon decides with (host/clock.ts), so a line's time and the times it carries agree.
+      timestamp: () => `,"time":"${new Date(clock.now()).toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
     lineDestination(opts.out, opts.journald ?? false, () => LEVEL_VALUE[level]!, taps),

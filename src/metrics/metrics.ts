@@ -130,6 +130,7 @@ export class Metrics implements LogTap {
     'watch.error': null,
     'daemon.start': null,
     'daemon.stop': null,
+    'daemon.clock_jump': null,
     'scan.pass': null,
     'scan.problem': null,
     'scan.error': null,

@@ -6,6 +6,7 @@ import { startSchedules } from '../host/cron.js';
 import { clock } from '../host/clock.js';
 import type { Writer } from '../host/output.js';
 import { raisePriority, self } from '../host/process.js';
+import { installTestClock } from '../host/test-clock.js';
 import { FileWatch } from '../host/watch.js';
 import { planReload, reportRejection, withFlags, type ReloadTrigger } from './reload.js';
 import { earlySignals } from './signals.js';
@@ -37,6 +38,9 @@ export async function runService(opts: ServiceOptions, initial: Policy, stdout: 
   let policy = withFlags(initial, opts);
   const parts = wire(policy, () => policy, stdout);
   const { log, daemon } = parts;
+  const testClock = installTestClock((why) =>
+    log.error({ event: 'daemon.problem', what: 'test_clock' }, `the test clock offset is not applied: ${why}`),
+  );
   log.info({ event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun }, 'configuration loaded');
 
   let cron = parts.cron;
@@ -115,6 +119,7 @@ export async function runService(opts: ServiceOptions, initial: Policy, stdout: 
         dry_run: policy.dryRun,
         scan_interval_ms: policy.scanIntervalMs,
         nice: raisePriority(WANTED_NICE),
+        ...(testClock === null ? {} : { test_clock: testClock }),
       },
       'moshwarden running',
     );

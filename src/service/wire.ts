@@ -75,7 +75,7 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
   const problems = new Set<string>();
   let checkedAt = -Infinity;
   const checkWarnings = () => {
-    const now = clock.now();
+    const now = clock.monotonic();
     if (now - checkedAt < 60_000) return;
     checkedAt = now;
     const problem = warningProblem(devptsMount(), writerIdentity());

@@ -35,13 +35,13 @@ export class Discovery {
 
   /** A pty appeared: the next scans look for its leader until one is found, or for NEW_PTY_MS. */
   notePty(tty: string): void {
-    if (!this.newPtys.has(tty)) this.newPtys.set(tty, this.opts.now());
+    if (!this.newPtys.has(tty)) this.newPtys.set(tty, this.opts.monotonic());
   }
 
   async scan(full: boolean): Promise<ScanResult> {
     if (full) this.groupLists.clear();
     const { sessions, pending, problems } = assemble(await this.snapshots.take(full));
-    const now = this.opts.now();
+    const now = this.opts.monotonic();
     const led = this.snapshots.ledPtys();
     for (const [tty, at] of this.newPtys) if (led.has(tty) || now - at > NEW_PTY_MS) this.newPtys.delete(tty);
     return {

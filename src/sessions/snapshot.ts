@@ -18,7 +18,10 @@ import type { PtyTimes } from '../core/types.js';
 
 export interface SnapshotOptions {
   host: string;
+  /** Wall clock: only for the boot time that start times are counted from. */
   now(): number;
+  /** Monotonic clock: how long ago a process was first read or last classified (a jump must not matter). */
+  monotonic(): number;
   /** A fresh slicer for each snapshot (host/clock.ts). */
   slicer(): Slicer;
   utmpPath?: string;
@@ -46,7 +49,7 @@ export class Snapshotter {
   constructor(private readonly opts: SnapshotOptions) {}
 
   async take(full: boolean): Promise<Snapshot> {
-    const now = this.opts.now();
+    const now = this.opts.monotonic();
     const slicer = this.opts.slicer();
     if (full) for (const k of this.known.values()) if (k.recheckAt !== null) k.recheckAt = now;
     const table = await this.table.scanSliced(full, now, slicer);

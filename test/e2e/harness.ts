@@ -186,6 +186,12 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
+/** The pty a process has as its controlling terminal ('pts/M'), or null. */
+export function ptsOf(pid: number): string | null {
+  const stat = readStat(pid);
+  return stat ? ptsName(stat.ttyNr) : null;
+}
+
 /** 'pts/M' for a tty_nr on a Unix98 pty (majors 136-143), else null. */
 function ptsName(ttyNr: number): string | null {
   const major = (ttyNr >> 8) & 0xfff;

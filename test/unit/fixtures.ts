@@ -1,5 +1,5 @@
 // Plain-data fixtures shared by the unit tests (not a test file: it holds no tests).
-import type { Limits, Session } from '../../src/core/types.js';
+import type { Limits, Policy, Session } from '../../src/core/types.js';
 
 export const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 export const MIN = 60_000;
@@ -40,3 +40,27 @@ export const NO_LIMITS: Limits = {
   detachedTimeoutMs: null,
   exempt: false,
 };
+
+/** A daemon policy: 30m idle, 2m warning, 10 s grace, 5 s scans, no rules; `defaults` and `over` change it. */
+export function policyWith(defaults: Partial<Limits> = {}, over: Partial<Policy> = {}): Policy {
+  return {
+    scanIntervalMs: 5_000,
+    dryRun: false,
+    revocationFile: '/nonexistent',
+    defaults: {
+      idleTimeoutMs: 30 * MIN,
+      countOutput: false,
+      warnBeforeMs: 2 * MIN,
+      graceMs: 10_000,
+      maxAgeMs: null,
+      detachedTimeoutMs: null,
+      exempt: false,
+      ...defaults,
+    },
+    rules: [],
+    schedules: [],
+    log: { level: 'info', auditFile: null },
+    metrics: { textfile: null },
+    ...over,
+  };
+}

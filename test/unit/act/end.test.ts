@@ -50,6 +50,7 @@ function world(dryRun = false) {
     ),
     dryRun,
     now: () => 1000,
+    monotonic: () => 1000,
     sleep: async () => {},
     isSame: (t) => (calls.push(`check ${t.pid}`), alive.has(t.pid)),
     kill: (pid, signal) => {
@@ -130,6 +131,7 @@ test("the grace period counts from each session's own SIGTERM, not from the star
     log: pino({ base: undefined }, { write: () => {} }),
     dryRun: false,
     now: () => now,
+    monotonic: () => now,
     sleep: async (ms) => void (now += ms),
     isSame: () => !('SIGKILL 4' in signalled) || !('SIGKILL 1' in signalled),
     kill: (pid, signal) => {

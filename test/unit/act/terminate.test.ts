@@ -10,6 +10,7 @@ function world(opts: { onTerm: number | null; onKill: number | null; aliveAtStar
   const sent: string[] = [];
   const deps: TerminateDeps = {
     now: () => now,
+    monotonic: () => now,
     sleep: async (ms) => {
       now += ms;
     },
@@ -84,4 +85,26 @@ test('onSignal is told of each signal in order', async () => {
   const seen: string[] = [];
   await terminate(target, 100, { ...w.deps, onSignal: (s) => seen.push(s) });
   assert.deepEqual(seen, ['SIGTERM', 'SIGKILL']);
+});
+
+test('the grace period is counted on the monotonic clock: a wall clock a day ahead does not shorten it', async () => {
+  const w = world({ onTerm: null, onKill: 10 });
+  const mono = w.deps.now; // the fake's one clock moves with sleep: it stands for the monotonic clock
+  let jumped = 0;
+  w.deps.monotonic = mono;
+  // The wall clock is stepped a day forward right after the SIGTERM, and an hour back a moment later.
+  w.deps.now = () => mono() + jumped;
+  const kill = w.deps.kill;
+  w.deps.kill = (pid, signal) => {
+    kill(pid, signal);
+    if (signal === 'SIGTERM') jumped = 86_400_000;
+  };
+  const sleep = w.deps.sleep;
+  w.deps.sleep = async (ms) => {
+    await sleep(ms);
+    if (mono() >= 500) jumped = -3_600_000;
+  };
+  const out = await terminate(target, 2_000, w.deps);
+  assert.deepEqual(w.sent, ['SIGTERM@0', 'SIGKILL@2000']);
+  assert.ok(out.result === 'killed' && out.afterMs >= 2_000);
 });

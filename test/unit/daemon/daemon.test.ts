@@ -4,28 +4,12 @@ import { pino } from 'pino';
 import { Daemon } from '../../../src/daemon/loop.js';
 import { discountOwnWrite } from '../../../src/daemon/tracker.js';
 import type { Policy, Revocation, Session } from '../../../src/core/types.js';
+import { policyWith } from '../fixtures.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 
-const POLICY: Policy = {
-  scanIntervalMs: 5_000,
-  dryRun: false,
-  revocationFile: '/nonexistent',
-  defaults: {
-    idleTimeoutMs: 30 * MIN,
-    countOutput: false,
-    warnBeforeMs: 2 * MIN,
-    graceMs: 10_000,
-    maxAgeMs: null,
-    detachedTimeoutMs: null,
-    exempt: false,
-  },
-  rules: [{ index: 0, users: ['mw-boss'], groups: [], overrides: { exempt: true } }],
-  schedules: [],
-  log: { level: 'info', auditFile: null },
-  metrics: { textfile: null },
-};
+const POLICY = policyWith({}, { rules: [{ index: 0, users: ['mw-boss'], groups: [], overrides: { exempt: true } }] });
 
 function session(over: Partial<Session>): Session {
   return {
@@ -69,6 +53,8 @@ function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[]
       defer: (fn) => void setImmediate(fn),
       readPty: () => null,
       now: () => now,
+      monotonic: () => now,
+      sinceBoot: () => now,
       sleep: async (ms) => {
         now += ms;
       },
@@ -285,6 +271,8 @@ test('a stopping daemon abandons every grace period under way: no SIGKILL after 
         defer: (fn) => void setImmediate(fn),
         readPty: () => null,
         now: () => now,
+        monotonic: () => now,
+        sinceBoot: () => now,
         sleep: async (ms) => {
           now += ms;
           await new Promise((r) => setImmediate(r));

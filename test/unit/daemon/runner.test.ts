@@ -10,6 +10,7 @@ function harness() {
   const runner = new PassRunner(
     {
       now: () => now,
+      monotonic: () => now,
       defer: (fn) => void setImmediate(fn),
       setTimer: (fn, ms) => {
         const t = { at: now + ms, fn, cancelled: false };

@@ -98,3 +98,13 @@ test('create: false (the CLI) appends to an existing trail, and never creates on
   );
   assert.deepEqual(errors, [], 'a missing trail is no error');
 });
+
+test('a full disk (/dev/full: every write fails with ENOSPC) is reported once, not once per line', async () => {
+  const errors: string[] = [];
+  const audit = new AuditFile('/dev/full', (m) => errors.push(m));
+  for (let n = 1; n <= 5; n++) audit.line({ event: 'session.start' }, `{"event":"session.start","n":${n}}`);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0]!, /cannot write the audit file \/dev\/full: ENOSPC/);
+  audit.close();
+});
