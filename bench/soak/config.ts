@@ -20,11 +20,16 @@ export class SoakConfig {
     private readonly plant: Plant,
   ) {}
 
-  render(idleTimeoutS: number): string {
+  /** The config `revoke`/`unrevoke` are given: always the truth (the real revocation file). */
+  get cliPath(): string {
+    return path.join(path.dirname(this.path), 'cli.yaml');
+  }
+
+  render(idleTimeoutS: number, plant = this.plant): string {
     // wrong-kill: the daemon ends sessions 12 s sooner than the oracle was told.
-    const idle = this.plant === 'wrong-kill' ? idleTimeoutS - 12 : idleTimeoutS;
+    const idle = plant === 'wrong-kill' ? idleTimeoutS - 12 : idleTimeoutS;
     // no-revocation: the daemon watches another (empty) file: every revocation is missed.
-    const revoked = this.plant === 'no-revocation' ? `${this.revocationFile}.elsewhere` : this.revocationFile;
+    const revoked = plant === 'no-revocation' ? `${this.revocationFile}.elsewhere` : this.revocationFile;
     return [
       'scan_interval: 5s',
       `revocation_file: ${revoked}`,
@@ -52,5 +57,6 @@ export class SoakConfig {
       fs.renameSync(tmp, this.path);
     } else fs.writeFileSync(this.path, text, { mode: 0o600 });
     t.configs.push({ at0, at1: Date.now(), idleTimeoutS, how });
+    if (how === 'start') fs.writeFileSync(this.cliPath, this.render(idleTimeoutS, 'none'), { mode: 0o600 });
   }
 }

@@ -45,8 +45,9 @@ export function summary(t: Timeline, v: Verdict, samples: Sample[], seed: number
     t.lines.filter(
       (l) => l.e.event === event && l.e.dry_run !== true && (reason === undefined || l.e.reason === reason),
     ).length;
-  const last = t.daemons.at(-1)?.instance;
-  const own = samples.filter((s) => s.instance === last);
+  // The last daemon's samples, from 10 s after its start (node is still loading before that).
+  const last = t.daemons.at(-1);
+  const own = samples.filter((s) => s.instance === last?.instance && s.at >= (last.upAt ?? Infinity) + 10_000);
   const first = own[0];
   const end = own.at(-1);
   const mib = (k: number | undefined) => (k === undefined ? '?' : (k / 1_024).toFixed(1));

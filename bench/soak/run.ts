@@ -97,7 +97,7 @@ export async function runSoak(o: SoakOptions): Promise<number> {
   cfg.write(t, plan.idleTimeoutS, 'start');
   const d = new DaemonUnderSoak(t, cfg.path);
   const sessions = new SessionRunner(t);
-  const revoker = new Revoker(t, cfg.revocationFile, cfg.path, sessionTargets);
+  const revoker = new Revoker(t, cfg.revocationFile, cfg.cliPath, sessionTargets);
   const looks = new LookAlikes(t, binDir);
   const stops: number[] = [];
   let stopping = false;
