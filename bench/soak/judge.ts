@@ -73,8 +73,12 @@ function judgeKill(t: Timeline, s: SessionRecord, l: LogLine, tol: Tolerances): 
   if (!term) return 'SIGKILL without a SIGTERM from the same daemon';
   if (term.e.reason !== l.e.reason)
     return `SIGKILL reason ${String(l.e.reason)} after SIGTERM ${String(term.e.reason)}`;
-  const after = at - Date.parse(String(term.e.time));
-  if (after < t.graceS * 1_000 - tol.clockMs) return `SIGKILL ${after} ms after SIGTERM (grace ${t.graceS} s)`;
+  // Both in ms: log times (rounded, and the kill's is taken after kill(2): it can only look later) and
+  // the daemon's own after_ms. Neither may be short of grace (the grace period is a promise to the user).
+  const after = at - timeOf(term);
+  const own = typeof l.e.after_ms === 'number' ? l.e.after_ms : Infinity;
+  if (after < t.graceS * 1_000 - 2 || own < t.graceS * 1_000)
+    return `SIGKILL ${Math.min(after, own)} ms after SIGTERM (grace ${t.graceS} s)`;
   return null;
 }
 

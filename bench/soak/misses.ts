@@ -16,7 +16,7 @@ import type { SessionRecord, Timeline } from './timeline.js';
 
 export interface MissReport {
   misses: string[];
-  /** Revocation latencies (ms): the soak's own write(2) of a line → SIGTERM of a live session it covers. */
+  /** Revocation latencies (ms): the line's write (RevocationRecord.writtenAt) → SIGTERM of a live session it covers. */
   latencies: number[];
   judged: { revocation: number; idle: number; grace: number };
 }
@@ -46,8 +46,8 @@ function revocationMisses(t: Timeline, tol: Tolerances, out: MissReport): void {
           `${s.user} pid ${s.pid}: revoked by ${r.target} at ${rel(t, r.at1)}, still on at ${rel(t, deadline)}`,
         );
       const term = linesOf(t, s, ['session.terminate']).find((l) => timeOf(l) >= r.at0);
-      if (r.via === 'append' && term && s.launchedBy <= r.at0 && from === r.at1 && term.e.reason === 'revoked')
-        out.latencies.push(timeOf(term) - r.at1);
+      if (r.writtenAt !== null && term && s.launchedBy <= r.at0 && from === r.at1 && term.e.reason === 'revoked')
+        out.latencies.push(timeOf(term) - r.writtenAt);
     }
   }
 }

@@ -60,6 +60,8 @@ export class Revoker {
       fs.appendFileSync(this.file, `${target} reason="${key}"${until}\n`); // one write(2), O_APPEND
     }
     const at1 = Date.now();
+    const alone = this.adds.size === 1;
+    const writtenAt = p.via === 'append' ? at1 : alone ? fs.statSync(this.file).mtimeMs : null;
     const line =
       fs
         .readFileSync(this.file, 'utf8')
@@ -73,6 +75,7 @@ export class Revoker {
       via: p.via,
       at0,
       at1,
+      writtenAt,
       until: until ? Date.parse(until) : null,
       removed: null,
     };

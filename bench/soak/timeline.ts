@@ -39,6 +39,11 @@ export interface RevocationRecord {
   via: 'cli' | 'append';
   at0: number;
   at1: number;
+  /**
+   * When the line was written: the soak's own append returned, or (`revoke`) the file's mtime after it,
+   * when no other write overlapped (the kernel's coarse clock: a few ms). null: not known exactly.
+   */
+  writtenAt: number | null;
   /** ms, parsed from the line as written; null: none. */
   until: number | null;
   /** When it was taken out of the file (unrevoke removes every line with an equal target). */

@@ -101,6 +101,7 @@ test('a revocation kill is right while the entry is in force, wrong once it was 
     via: 'append',
     at0: at(10),
     at1: at(10),
+    writtenAt: at(10),
     until: null,
     removed: { at0: at(20), at1: at(20.5), how: 'rename' },
   });
@@ -124,6 +125,7 @@ test('a revocation in force that is not acted on is a miss; latency is measured 
     via: 'append',
     at0: at(10),
     at1: at(10),
+    writtenAt: at(10),
     until: null,
     removed: null,
   });
@@ -160,6 +162,7 @@ test('SIGKILL after daemon.stop, or before grace, is a wrong kill; a look-alike 
     via: 'cli',
     at0: at(9),
     at1: at(10),
+    writtenAt: null,
     until: null,
     removed: null,
   });
@@ -171,6 +174,11 @@ test('SIGKILL after daemon.stop, or before grace, is a wrong kill; a look-alike 
   assert.equal(wrong.length, 2);
   assert.match(wrong[0]!, /SIGKILL 900 ms after SIGTERM/);
   assert.match(wrong[1]!, /after daemon.stop/);
+  const short = timeline(session({ stoppedAt: at(1), goneAt: at(40), lastAlive: at(39.9) }));
+  short.revocations.push(t.revocations[0]!);
+  line(short, 10.1, { event: 'session.terminate', reason: 'revoked' });
+  line(short, 12.1, { event: 'session.kill', reason: 'revoked', after_ms: 1999 });
+  assert.match(wrongKills(short, TOL).join(), /SIGKILL 1999 ms after SIGTERM/);
   t.lookAlikes.push({ what: 'tmux', user: 'mw-test-mallory', pid: 9, startTime: '1', aliveAtEnd: true });
   t.lines.push({ instance: 0, receivedAt: at(50), e: { event: 'session.start', pid: 9, time: iso(50) } });
   assert.equal(judge(t, TOL).lookAlikeHits.length, 1);
