@@ -92,7 +92,16 @@ export function wrongKills(t: Timeline, tol: Tolerances): string[] {
     const who = `${event} pid ${String(l.e.pid)} (${String(l.e.user)}, ${String(l.e.reason)}) at +${((timeOf(l) - t.start) / 1_000).toFixed(1)} s`;
     if (!s) {
       const look = t.lookAlikes.find((a) => a.pid === l.e.pid);
-      out.push(`${who}: ${look ? `a look-alike (${look.what})` : 'not a session of the soak'}`);
+      // Started in the same clock tick as a soak session of the same user: one of its forks (forkpty's
+      // child before it execs the shell, or the utempter fork), which is never a session of its own.
+      const ticks = typeof l.e.id === 'string' ? l.e.id.slice(l.e.id.lastIndexOf('-') + 1) : null;
+      const twin = t.sessions.find((x) => x.startTime === ticks && x.user === l.e.user && x.pid !== l.e.pid);
+      const what = look
+        ? `a look-alike (${look.what})`
+        : twin
+          ? `not a session: started with soak session ${twin.pid} (a fork of it?)`
+          : 'not a session of the soak';
+      out.push(`${who}: ${what}`);
       continue;
     }
     const why =

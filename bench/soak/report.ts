@@ -77,7 +77,7 @@ export function details(v: Verdict): string {
   ].join('\n');
 }
 
-export function record(file: string, line: string, command: string, tol: Tolerances): void {
+export function record(file: string, line: string, failures: string, command: string, tol: Tolerances): void {
   const cpu = os.cpus()[0]?.model ?? '?';
   const head = fs.existsSync(file)
     ? ''
@@ -86,6 +86,7 @@ export function record(file: string, line: string, command: string, tol: Toleran
         '',
         'Each run of `npm run soak` appends its summary line here (bench/soak/, judged by an oracle written',
         'independently of src/). Wrong kills, misses, unexpected daemon deaths and look-alikes hit must all be 0.',
+        '',
         '',
       ].join('\n');
   const entry = [
@@ -102,6 +103,7 @@ export function record(file: string, line: string, command: string, tol: Toleran
     '',
     '```',
     line,
+    ...(failures ? [failures] : []),
     '```',
     '',
   ].join('\n');

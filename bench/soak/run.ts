@@ -123,8 +123,9 @@ export async function runSoak(o: SoakOptions): Promise<number> {
       ...plan.revocations.map((p) => revoker.run(p, t.start, () => stopping)),
       ...plan.daemonOps.map(async (op) => {
         await sleepUntil(t.start + op.at);
-        restarting = restarting.then(() => daemonOp(op, t, d, cfg, sessions, stops));
-        await restarting;
+        const run = restarting.then(() => daemonOp(op, t, d, cfg, sessions, stops));
+        restarting = run.catch(() => undefined); // one failed op must not cancel the ones after it
+        await run;
       }),
     ].map((p) => p.catch((e: unknown) => sessions.failures.push(String(e).slice(0, 300))));
     await sleepUntil(t.start + o.seconds * 1_000);
@@ -150,7 +151,7 @@ export async function runSoak(o: SoakOptions): Promise<number> {
     const dump = path.join(os.tmpdir(), `mw-soak-${o.seed}.json`);
     fs.writeFileSync(dump, JSON.stringify({ plan, timeline: t, samples: d.samples }, null, 1));
     console.log(`soak: timeline and log in ${dump}`);
-    if (o.record) record(path.join(repoRoot(), 'bench', 'RELIABILITY.md'), line, o.command, o.tolerances);
+    if (o.record) record(path.join(repoRoot(), 'bench', 'RELIABILITY.md'), line, more, o.command, o.tolerances);
     code = failed(v) ? 1 : 0;
   } finally {
     stopping = true;

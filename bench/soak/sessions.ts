@@ -139,7 +139,10 @@ export class SessionRunner {
 
   /** Ends it as a user would: the client quits (tmux killed), else SIGTERM (SIGKILL if stopped). */
   async end(rec: SessionRecord, client: Client | null): Promise<void> {
-    if (!isAlive(rec.pid, rec.startTime)) return;
+    if (!isAlive(rec.pid, rec.startTime)) {
+      await client?.kill(); // its tmux (with the dead client's pane) would otherwise live to the end
+      return;
+    }
     rec.endedBySoakAt = Date.now();
     if (client) {
       await client.kill();
