@@ -39,6 +39,7 @@ export function assemble(snap: Snapshot): Assembled {
 
   // First: which candidates hold the pty master (or lead a pty child): the session processes.
   const found: { c: CandidateFacts; leader: ProcFacts | undefined }[] = [];
+  let pending = 0;
   for (const c of snap.candidates) {
     if (c.proc.state === 'Z') continue; // already dead; its pid may be reaped and reused any moment
     const leader = ptyLeader(c);
@@ -55,6 +56,14 @@ export function assemble(snap: Snapshot): Assembled {
       if (!leader) continue;
     } else if (c.fds.ptmxFd === null) {
       continue; // the pre-exec child or the launcher: not the session
+    } else if (c.children.length === 0) {
+      // The master, but no child at all: the forkpty child before it closes the master it inherited, or
+      // the utempter fork. A server has its child from the moment forkpty returns, so this is no session
+      // (yet): look again soon. The parent rule below does not cover it once its server is gone: the soak
+      // saw a server revoked the moment it appeared and, 4 ms later, its orphaned child (same tick, ppid 1)
+      // taken for a new session and SIGTERMed (bench/RELIABILITY.md, seed 134846043).
+      pending++;
+      continue;
     }
     found.push({ c, leader });
   }
@@ -65,7 +74,6 @@ export function assemble(snap: Snapshot): Assembled {
   // "waiting" session, gone 5 ms later. (The launcher is a parent, but not a session: its child counts.)
   const sessionPids = new Set(found.map((f) => f.c.proc.pid));
   const sessions: UnnamedSession[] = [];
-  let pending = 0;
   for (const { c, leader } of found) {
     if (sessionPids.has(c.proc.ppid)) continue;
     if (c.status === null) continue; // vanished

@@ -86,11 +86,20 @@ test('a session: the pty master holder, its pty from the child that leads it, ow
   ]);
 });
 
-test("the kernel's tty-index, where it is printed, names the pty before the child exists", () => {
+test("the kernel's tty-index, where it is printed, names the pty before the child leads it", () => {
   const fds: FdFacts = { ...master, ptyIndex: 3 } as FdFacts;
-  const [s] = assemble(snapshot([candidate(proc(100), [], fds)])).sessions;
+  const [s] = assemble(snapshot([candidate(proc(100), [proc(101, { ppid: 100 })], fds)])).sessions;
   assert.equal(s!.tty, 'pts/3');
   assert.equal(s!.state, 'waiting', 'no child leads the pty yet: waiting, whatever utmp says');
+});
+
+test('a master holder with no child at all (an orphaned forkpty child, a utempter fork) is not a session yet', () => {
+  // The soak's wrong kill: the server was revoked and gone; its forkpty child, still holding the master it
+  // inherited, was reparented to init (ppid 1, so the utempter rule does not apply).
+  const orphan = proc(26041, { ppid: 1, startTicks: 26040 * 10 });
+  const a = assemble(snapshot([candidate(orphan, [])]));
+  assert.deepEqual(a.sessions, []);
+  assert.equal(a.pending, 1, 'looked at again soon: a real server forks its child within microseconds');
 });
 
 test('the pre-exec forkpty child (named mosh-server, no pty master) is not a second session', () => {
@@ -149,7 +158,7 @@ test('without the rights to list fds: a mosh-server whose child leads a pty is a
 });
 
 test('a session whose pty is not known yet is pending; without utmp the state is unknown and said so', () => {
-  const a = assemble(snapshot([candidate(proc(100), [])]));
+  const a = assemble(snapshot([candidate(proc(100), [proc(101, { ppid: 100 })])]));
   assert.equal(a.pending, 1);
   assert.equal(a.sessions[0]!.tty, null);
   assert.equal(a.sessions[0]!.lastInputAt, null, 'no pty: idle time unknown');
