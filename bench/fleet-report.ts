@@ -91,7 +91,9 @@ export function renderSigterm(runs: SigtermRun[], machine: Machine, etcdVersion:
     `Baseline (1 host, same run): p50 ${ms(pct(base.sigterm, 50))} ms, p99 ${ms(pct(base.sigterm, 99))} ms. ${fleet.hosts} hosts: p50 ${d(pct(fleet.sigterm, 50) - pct(base.sigterm, 50))} ms, p99 ${d(pct(fleet.sigterm, 99) - pct(base.sigterm, 99))} ms against it.`,
     '',
     "All hosts share this machine's 2 cores (and etcd): every daemon and fleet service decodes and acts on",
-    'the same put at the same moment, which real hosts each do on their own CPU.',
+    'the same put at the same moment, which real hosts each do on their own CPU. "file written" is the time',
+    "of the fleet service's log line after the rename: the daemon, woken by the rename, may act before that",
+    'line is written, so it can come after the SIGTERM.',
     '',
   ].join('\n');
 }
