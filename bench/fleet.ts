@@ -6,12 +6,14 @@
 // fsync). 1,000 Node processes would not fit in this machine's memory, so the hosts run 250 per worker
 // process; every worker's clock is aligned to the driver's by ping-pong before measuring.
 //
-// (a) put → SIGTERM on real sessions needs the daemon to read the fleet file (phase 2): see
-// benchSigterm() below, the hook for it.
+// Then (a), bench/fleet-sigterm.ts: put → SIGTERM of real sessions on every simulated host (namespaces,
+// real daemons), 1 host and FLEET_SIGTERM_HOSTS. `-- --only fanout` or `-- --only sigterm` runs one of the
+// two and keeps the other's section of bench/RESULTS-fleet.md (the fan-out takes ~15 minutes).
 //
 // Env: FLEET_SIZES=1,100,1000 (default), FLEET_PUTS=40, FLEET_DIR=/dev/shm (where the hosts' files go;
 // the 1-host baseline is also run on the disk under os.tmpdir()), FLEET_PROF=DIR (CPU profiles of the
-// workers), BENCH_QUICK=1 for a small check (results not written).
+// workers), FLEET_SIGTERM_HOSTS=4, FLEET_SIGTERM_PUTS=20, FLEET_SIGTERM_SESSIONS=2 (revoked per host and
+// put), BENCH_QUICK=1 for a small check (results not written).
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { Etcd } from '../test/e2e/etcd.js';
 import type { EtcdPort } from '../src/fleet/port.js';
 import { connectEtcd } from '../src/host/etcd.js';
+import { composeResults, renderFanout, renderSigterm, type SizeResult } from './fleet-report.js';
+import { benchSigterm, type SigtermRun } from './fleet-sigterm.js';
 import { machineFacts } from './report.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -27,6 +31,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const SIZES = (process.env.FLEET_SIZES ?? (quick ? '1,20' : '1,100,1000')).split(',').map(Number);
 const PUTS = Number(process.env.FLEET_PUTS ?? (quick ? 10 : 40));
 const PER_WORKER = 250;
+const SIGTERM_HOSTS = Number(process.env.FLEET_SIGTERM_HOSTS ?? (quick ? 2 : 4));
+const SIGTERM_PUTS = Number(process.env.FLEET_SIGTERM_PUTS ?? (quick ? 3 : 20));
+const SIGTERM_SESSIONS = Number(process.env.FLEET_SIGTERM_SESSIONS ?? 2);
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const PREFIX = '/moshwarden/v1/';
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -51,11 +59,6 @@ function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
 }
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
 
 /** Written reports per host: [revision, driver-clock time]. */
 type Reports = Map<number, [number, number, number][]>;
@@ -149,24 +152,6 @@ async function stopWorkers(workers: Worker[]): Promise<void> {
   );
 }
 
-interface SizeResult {
-  hosts: number;
-  dir: string;
-  shared: boolean;
-  puts: number;
-  /** put → file written, every (host, put) pair, ms */
-  all: number[];
-  /** put → watch event received by the host's process, ms */
-  arrive: number[];
-  /** per put: the slowest host, ms */
-  slowest: number[];
-  missing: number;
-  etcdRss: number;
-  perHostRss: number;
-  workerRss: number[];
-  cpu: { etcd: number; workers: number; wallPerPut: number };
-}
-
 async function measure(etcd: Etcd, admin: EtcdPort, hosts: number, dir: string, shared = false): Promise<SizeResult> {
   fs.mkdirSync(dir, { recursive: true });
   const reports: Reports = new Map();
@@ -231,83 +216,49 @@ async function measure(etcd: Etcd, admin: EtcdPort, hosts: number, dir: string, 
   return { hosts, dir, shared, puts: PUTS, all, arrive, slowest, missing, etcdRss, perHostRss, workerRss, cpu };
 }
 
-/**
- * Bench (a), phase 2: put → SIGTERM of real mosh sessions on every simulated host. Each host is a real
- * daemon + fleet service in its own PID and mount namespace (`unshare --pid --mount --fork`, its own
- * /proc, a devpts instance and its own utmp), both reading/writing the files of docs/fleet.md. The
- * measurement is the revocation bench (bench/revocation.ts) with the append replaced by an etcd put.
- * It needs the daemon to read the fleet revocation file, which lands with phase 2.
- */
-export function benchSigterm(): { skipped: string } {
-  return { skipped: 'needs the daemon to read fleet.revocation_file (phase 2, docs/fleet.md "For the daemon")' };
-}
-
-const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-const ms = (x: number) => x.toFixed(1);
-
-function render(results: SizeResult[], machine: ReturnType<typeof machineFacts>, etcdVersion: string): string {
-  const base = results.find((r) => r.hosts === 1 && !r.dir.startsWith('/dev/shm')) ?? results[0]!;
-  const lines = [
-    '# Fleet fan-out: put → fleet revocation file written on every host',
-    '',
-    `Command: \`${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench:fleet\`, ${machine.date}. Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memGiB.toFixed(1)} GiB, ${machine.kernel}, Node ${machine.node}; ${etcdVersion}, one member on 127.0.0.1.`,
-    '',
-    `Each simulated host: its own etcd client and TCP connection, list + watch from revision + 1, a lease (TTL 10 s) with keepalive, its own file written atomically (temp, fsync, rename, directory fsync). ${PER_WORKER} hosts per Node worker process; worker clocks aligned to the driver by ping-pong. Latency: from just before \`put\` to the rename of the file holding that revision, per (host, put); "slowest" is per put, the last host to have it.`,
-    '',
-    '| hosts | files on | puts | p50 ms | p99 ms | max ms | slowest host per put: p50 / p99 ms | event received: p50 / p99 ms | missed | etcd RSS MiB | per host MiB (worker RSS MiB) | CPU per put: etcd / hosts ms |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map(
-      (r) =>
-        `| ${r.hosts}${r.shared ? ' (diagnostic: 1 connection per worker)' : ''} | ${r.dir.startsWith('/dev/shm') ? 'tmpfs' : 'disk'} | ${r.puts} | ${ms(pct(r.all, 50))} | ${ms(pct(r.all, 99))} | ${ms(Math.max(...r.all))} | ${ms(pct(r.slowest, 50))} / ${ms(pct(r.slowest, 99))} | ${ms(pct(r.arrive, 50))} / ${ms(pct(r.arrive, 99))} | ${r.missing} | ${mib(r.etcdRss)} | ${mib(r.perHostRss)} (${r.workerRss.map(mib).join(', ')}) | ${r.cpu.etcd.toFixed(0)} / ${r.cpu.workers.toFixed(0)} (of ${r.cpu.wallPerPut.toFixed(0)} wall) |`,
-    ),
-    '',
-    'Per host: the growth of its worker process per host; a worker with one host is what one fleet service costs',
-    '(Node itself included).',
-    '',
-    `Baseline (1 host, disk): p50 ${ms(pct(base.all, 50))} ms, p99 ${ms(pct(base.all, 99))} ms. Target: p99 ≤ 250 ms at 1,000 hosts.`,
-    '',
-    'The fleet-size runs write to tmpfs: on one machine, 1,000 hosts share one disk and one fsync queue,',
-    'which real hosts do not; the disk row of the 1-host baseline is the per-host fsync cost.',
-    '"event received" is when the host\'s watch handler ran: the file is written within a fraction of a ms',
-    'after it. "CPU per put" is the CPU time etcd and all simulated hosts used during the measurement,',
-    "divided by the puts (keepalives included): all of it shares this machine's cores, so at 1,000 hosts the",
-    'last host waits for the other 999 to decode the same event; on real hosts each does its own, in parallel.',
-    '',
-    'The diagnostic row runs the same hosts with grpc-js sharing one connection per worker process (4 TCP',
-    'connections instead of 1,000): the difference is what 1,000 separate connections cost etcd and the kernel',
-    'on this machine.',
-    '',
-    `(a) put → SIGTERM on real sessions: ${benchSigterm().skipped}.`,
-    '',
-  ];
-  return lines.join('\n');
-}
-
 async function main(): Promise<number> {
+  if (ONLY !== null && ONLY !== 'fanout' && ONLY !== 'sigterm')
+    throw new Error(`--only ${ONLY ?? ''}: the parts that run alone are fanout and sigterm`);
   const machine = machineFacts(root);
   const etcd = await Etcd.start(['--quota-backend-bytes=2147483648']);
   const version = (await etcd.ctl(['version'])).split('\n')[0] ?? 'etcd';
   log(`${machine.cores} cores, ${machine.cpuModel}; ${version} at ${etcd.endpoint}`);
   const results: SizeResult[] = [];
+  const runs: SigtermRun[] = [];
   const admin = connectEtcd({ endpoints: [etcd.endpoint], ca: null, cert: null, key: null });
   const shm = fs.mkdtempSync(path.join(process.env.FLEET_DIR ?? '/dev/shm', 'mw-fleet-bench-'));
   const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-fleet-bench-'));
   try {
-    results.push(await measure(etcd, admin, 1, disk));
-    for (const n of SIZES) results.push(await measure(etcd, admin, n, path.join(shm, String(n))));
-    // What the fan-out costs without 1,000 TCP connections: the simulated hosts of one worker share one.
-    const big = Math.max(...SIZES);
-    if (big >= 100) results.push(await measure(etcd, admin, big, path.join(shm, `${big}-shared`), true));
+    if (ONLY !== 'sigterm') {
+      results.push(await measure(etcd, admin, 1, disk));
+      for (const n of SIZES) results.push(await measure(etcd, admin, n, path.join(shm, String(n))));
+      // What the fan-out costs without 1,000 TCP connections: the simulated hosts of one worker share one.
+      const big = Math.max(...SIZES);
+      if (big >= 100) results.push(await measure(etcd, admin, big, path.join(shm, `${big}-shared`), true));
+    }
+    if (ONLY !== 'fanout') {
+      for (const [run, hosts] of [1, SIGTERM_HOSTS].entries()) {
+        log(`put → SIGTERM: ${hosts} simulated host(s), ${SIGTERM_PUTS} puts, ${SIGTERM_SESSIONS} revoked per host`);
+        const opts = { puts: SIGTERM_PUTS, targets: SIGTERM_SESSIONS, run, log };
+        runs.push(await benchSigterm(etcd, admin, hosts, opts));
+      }
+    }
   } finally {
     admin.close();
     await etcd.stop();
     fs.rmSync(shm, { recursive: true, force: true });
     fs.rmSync(disk, { recursive: true, force: true });
   }
-  const text = render(results, machine, version);
-  if (!quick) fs.writeFileSync(path.join(root, 'bench/RESULTS-fleet.md'), text);
+  const file = path.join(root, 'bench/RESULTS-fleet.md');
+  const text = composeResults(
+    fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '',
+    results.length > 0 ? renderFanout(results, machine, version, PER_WORKER) : null,
+    runs.length > 0 ? renderSigterm(runs, machine, version) : null,
+  );
+  if (!quick) fs.writeFileSync(file, text);
   process.stdout.write('\n' + text);
-  return results.some((r) => r.missing > 0) ? 1 : 0;
+  const bad = (r: SigtermRun) => r.missed + r.leftAlive + r.bystandersEnded > 0;
+  return results.some((r) => r.missing > 0) || runs.some(bad) ? 1 : 0;
 }
 
 main().then(

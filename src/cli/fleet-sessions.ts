@@ -89,7 +89,7 @@ export async function fleetTerminate(
     const revision = await putRevocation(
       port,
       fleet,
-      { kind: 'session', id },
+      { kind: 'session', ...id },
       reason ?? 'terminated by an operator',
       now + TERMINATE_FOR_MS,
       now,

@@ -46,10 +46,11 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'print a JSON array')
     .option('--watch [interval]', 'redraw in place every INTERVAL (2s, or seconds like 0.5; default 2s) until q')
     .option('--fleet', "every host's sessions, from etcd (adds HOST)")
-    .action(async (o: { config?: string; json?: boolean; watch?: string | true; fleet?: boolean }) => {
+    .option('--wide', 'add an ID column: the session id `revoke session:ID` and `terminate --fleet` take')
+    .action(async (o: { config?: string; json?: boolean; watch?: string | true; fleet?: boolean; wide?: boolean }) => {
       if (o.fleet) return fleetSessions(await fleetConfig(o.config), Boolean(o.json), io.out);
       const watchMs = watchOption(o.watch, Boolean(o.json));
-      await listSessions(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io, watchMs);
+      await listSessions(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io, watchMs, Boolean(o.wide));
     });
 
   program

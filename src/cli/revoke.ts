@@ -60,7 +60,8 @@ export async function revokeCommand(
   const { line, entry } = revocationLine(targetArg, opts.reason, until);
   // Look before writing: a running daemon acts within milliseconds of the append, and the list printed
   // is of the sessions this revocation ends.
-  const discovery = discoveryOnThisHost();
+  // Session ids name this host as the daemon does (fleet.host, else the host name): session: targets match.
+  const discovery = discoveryOnThisHost(policy.fleet?.host);
   const { sessions } = await discovery.scan(true);
   const hit = sessions.filter((s) => findRevocation(s, [entry], now));
   try {

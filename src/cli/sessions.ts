@@ -3,6 +3,7 @@ import { decide } from '../core/decide.js';
 import type { Policy, Session, Verdict } from '../core/types.js';
 import { observe } from '../daemon/tracker.js';
 import { clock } from '../host/clock.js';
+import { readTrustedRevocations } from '../host/atomic.js';
 import { readRevocationFile } from '../host/revocation-file.js';
 import { liveTerminal } from '../host/terminal.js';
 import type { Discovery, ScanResult } from '../sessions/discover.js';
@@ -23,12 +24,15 @@ export interface SessionRows {
 export async function readSessionRows(discovery: Discovery, policy: Policy, full: boolean): Promise<SessionRows> {
   const { sessions, problems } = await discovery.scan(full);
   const now = clock.now();
-  const file = readRevocationFile(policy.revocationFile);
+  // Both lists the daemon decides against: the revocation file and, in a fleet, the fleet's file.
+  const reads = [readRevocationFile(policy.revocationFile)];
+  if (policy.fleet) reads.push(readTrustedRevocations(policy.fleet.revocationFile));
+  const notes = reads.flatMap((f) => (!f.ok && !f.missing ? [f.message] : []));
   const revocationNote =
-    !file.ok && !file.missing
-      ? `${file.message}; revocations are not shown (the daemon keeps its last good list)`
+    notes.length > 0
+      ? `${notes.join('; ')}; its revocations are not shown (the daemon keeps its last good list)`
       : null;
-  const revocations = file.ok ? file.parsed.entries : [];
+  const revocations = reads.flatMap((f) => (f.ok ? f.parsed.entries : []));
   // One reading, as the daemon's first pass sees it: pty times set by hand are not counted (tracker.ts).
   const rows = sessions
     .map((raw) => observe(undefined, raw, now).tracked.session)
@@ -42,8 +46,9 @@ export async function listSessions(
   json: boolean,
   io: Io,
   watchMs: number | null = null,
+  wide = false,
 ): Promise<void> {
-  const discovery = discoveryOnThisHost();
+  const discovery = discoveryOnThisHost(policy.fleet?.host);
   if (watchMs !== null) {
     return watchSessions(
       policy,
@@ -70,7 +75,7 @@ export async function listSessions(
       ) + '\n',
     );
   } else {
-    io.out.write((rows.length ? sessionsTable(rows, policy, now) : 'no mosh sessions') + '\n');
+    io.out.write((rows.length ? sessionsTable(rows, policy, now, undefined, { wide }) : 'no mosh sessions') + '\n');
   }
   for (const note of problemNotes(problems)) io.err.write(`note: ${note}\n`);
 }

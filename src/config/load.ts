@@ -2,6 +2,8 @@
 // Glue only: the YAML reader is reader.ts, the value readers values.ts, the keys and defaults schema.ts.
 
 import type { Policy } from '../core/types.js';
+import { parseFleetConfig } from '../fleet/config.js';
+import { hostName } from '../host/identity.js';
 import { readTextFile } from '../host/text-file.js';
 import type { ConfigError } from './errors.js';
 import { INVALID, YamlDocument } from './reader.js';
@@ -11,14 +13,23 @@ export { DEFAULT_LIMITS } from './schema.js';
 
 export type ConfigResult = { ok: true; policy: Policy } | { ok: false; errors: ConfigError[] };
 
-/** Parses config text. Pure apart from node-cron's validation; `file` is only used in error messages. */
-export function parseConfig(text: string, file: string): ConfigResult {
+/**
+ * Parses config text. Pure apart from node-cron's validation; `file` is only used in error messages.
+ * `defaultHost` is `fleet.host` when the section does not set it (the machine's host name).
+ */
+export function parseConfig(text: string, file: string, defaultHost: string = hostName()): ConfigResult {
   const doc = new YamlDocument(text, file);
-  const policy = doc.walkable ? POLICY.read(doc, doc.root(), '') : INVALID;
+  const read = doc.walkable ? POLICY.read(doc, doc.root(), '') : INVALID;
   const errors = doc.sortedErrors();
-  if (errors.length > 0 || policy === INVALID) return { ok: false, errors };
+  // The fleet: section has its own reader (src/fleet/config.ts); a YAML syntax error is reported once.
+  const fleet = doc.walkable ? parseFleetConfig(text, file, defaultHost) : null;
+  if (fleet && !fleet.ok) errors.push(...fleet.errors);
+  if (errors.length > 0 || read === INVALID) return { ok: false, errors: errors.sort(byPosition) };
+  const policy: Policy = fleet?.ok && fleet.fleet ? { ...read, fleet: fleet.fleet } : read;
   return { ok: true, policy: deepFreeze(policy) };
 }
+
+const byPosition = (a: ConfigError, b: ConfigError) => a.line - b.line || a.col - b.col;
 
 /** Reads and parses a config file. A file that cannot be read is a READ_FAILED error at line 0, col 0. */
 export async function loadConfigFile(path: string): Promise<ConfigResult> {

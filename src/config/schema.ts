@@ -68,8 +68,8 @@ const SCHEDULE = map<Omit<Schedule, 'index'>>(
   { notMap: 'a schedule must be a map with cron: and terminate:' },
 );
 
-/** The whole file. */
-export const POLICY: MapSpec<Policy> = map<Policy>(
+/** The whole file. `fleet:` is read by src/fleet/config.ts (config/load.ts joins the two). */
+export const POLICY: MapSpec<Omit<Policy, 'fleet'>> = map<Omit<Policy, 'fleet'>>(
   {
     scanIntervalMs: optional('scan_interval', duration({ minMs: SECOND }), 5 * SECOND),
     dryRun: optional('dry_run', bool, false),

@@ -1,8 +1,9 @@
 // decide(session, policy, revocations, now, memory) -> Verdict. Pure: no clock, no I/O, no node: imports.
 //
-// Precedence, written once: revoked > exempt > (rule limits over defaults). Within the limits, the
+// Precedence, written once: revoked > exempt > strict mode (fleet:strict) > (rule limits over defaults). Within the limits, the
 // timed reasons (idle, max_age, detached) each give a candidate verdict and the most urgent wins.
 // Fail safe: an unknown idle time, an unknown attach time or unresolved names never lead to a kill.
+import { sessionIdText } from '../fleet/session-id.js';
 import { cidrContains } from './cidr.js';
 import { limitsFor, ruleIndex } from './policy.js';
 import type {
@@ -36,6 +37,11 @@ export function decide(
   const rule = ruleIndex(match);
   if (match.kind === 'unresolved') return { action: 'keep', reason: 'ok', at: null, rule };
   if (match.limits.exempt) return { action: 'keep', reason: 'exempt', at: null, rule };
+  // Strict mode: out of contact with etcd for too long, every session that is not exempt ends
+  // (docs/fleet.md, "Strict mode"). An entry with a lapsed `until` is not in force, like any other.
+  const strict = revocations.find((r) => r.target.kind === 'fleet-strict' && (r.until === null || now < r.until));
+  if (strict)
+    return { action: 'terminate', reason: 'revoked', at: now, rule, limits: match.limits, revocation: strict };
 
   const candidates = runningLimits(session, match.limits).map((l) => judge(l, match.limits, memory, now, rule));
   return mostUrgent(candidates) ?? { action: 'keep', reason: 'ok', at: null, rule };
@@ -43,14 +49,14 @@ export function decide(
 
 /** The first revocation entry in force that covers this session, or undefined. */
 export function findRevocation(
-  session: Pick<Session, 'user' | 'uid' | 'groups' | 'client' | 'clients' | 'from'>,
+  session: Covered,
   revocations: readonly Revocation[],
   now: number,
 ): Revocation | undefined {
   return revocations.find((r) => (r.until === null || now < r.until) && revocationCovers(r, session));
 }
 
-type Covered = Pick<Session, 'user' | 'uid' | 'groups' | 'client' | 'clients' | 'from'>;
+type Covered = Pick<Session, 'id' | 'pid' | 'startTicks' | 'user' | 'uid' | 'groups' | 'client' | 'clients' | 'from'>;
 
 function revocationCovers(r: Revocation, s: Covered): boolean {
   const t = r.target;
@@ -66,6 +72,12 @@ function revocationCovers(r: Revocation, s: Covered): boolean {
       // the client addresses come from the packets the server received. Any of them in the range is
       // enough, so a forged origin can never hide a session (docs/architecture.md, "Trust").
       return [s.client, ...s.clients, s.from].some((a) => a !== null && cidrContains(t.cidr, a));
+    case 'session':
+      // The session's id carries this host's name (fleet.host, else the host name): an id of another
+      // host never matches here, even with the same pid and start time (docs/fleet.md).
+      return s.pid === t.pid && s.startTicks === t.startTicks && s.id === sessionIdText(t);
+    case 'fleet-strict':
+      return false; // strict mode spares exempt sessions: decide() applies it after the exemption
   }
 }
 

@@ -1,4 +1,5 @@
 // The plain data that flows host → sessions → decide → act.
+import type { FleetConfig } from '../fleet/config.js';
 import type { Cidr } from './cidr.js';
 
 // Nothing here touches the clock, /proc or signals: times are epoch milliseconds handed in by the caller.
@@ -132,6 +133,8 @@ export interface Policy {
   schedules: readonly Schedule[];
   log: { level: LogLevel; auditFile: string | null };
   metrics: { textfile: string | null };
+  /** The `fleet:` section (docs/fleet.md); absent on a host that is not part of a fleet. */
+  fleet?: FleetConfig;
 }
 
 /** A parsed revocation entry (docs/contract.md, "Revocation file"). */
@@ -139,7 +142,14 @@ export type RevocationTarget =
   | { kind: 'user'; name: string }
   | { kind: 'uid'; uid: number }
   | { kind: 'group'; name: string }
-  | { kind: 'from'; cidr: Cidr; text: string };
+  | { kind: 'from'; cidr: Cidr; text: string }
+  /** One session, by its id `HOST/PID-STARTTICKS` (docs/fleet.md, "Terminating a session"). */
+  | { kind: 'session'; host: string; pid: number; startTicks: number }
+  /**
+   * Never parsed from a file: the entry strict mode puts in force while the host is out of contact
+   * with etcd (docs/fleet.md, "Strict mode"). It covers every session that is not exempt.
+   */
+  | { kind: 'fleet-strict' };
 
 export interface Revocation {
   target: RevocationTarget;
@@ -148,6 +158,8 @@ export interface Revocation {
   reason: string | null;
   /** The entry lapses at this time; null = never. */
   until: number | null;
+  /** Which list it is in force from (log lines): `file` (revocation_file), `fleet`, or `strict` mode. */
+  source?: 'file' | 'fleet' | 'strict';
 }
 
 /** A limit that is running for a session: what it counts from, when it is reached, and how long it is. */

@@ -26,6 +26,8 @@ export interface DaemonDeps {
   onWarnRefused?(): void;
   /** Told after each pass: the sessions as the daemon now sees them, and how long the scan took (metrics). */
   onPass?(sessions: readonly Session[], scanMs: number, now: number): void;
+  /** Told after a session was forgotten (it ended); between passes too. */
+  onEnded?(now: number): void;
 }
 
 export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {

@@ -273,6 +273,7 @@ export class Daemon {
     this.tracked.delete(key);
     this.gone.set(key, now);
     this.deps.log.info(endFields(t.session, now, t.ending), 'session gone');
+    this.deps.onEnded?.(now);
   }
 
   private logProblems(result: ScanResult): void {

@@ -5,7 +5,7 @@
 // entry meant (docs/fleet.md, "The fleet revocation file"). Pure: no node: imports.
 import { parseRevocations, quoteReason } from '../revocation/parse.js';
 import type { FleetEntry } from './entries.js';
-import { fleetTargetText, parseFleetTarget, sameFleetTarget, SESSION_PREFIX } from './target.js';
+import { fleetTargetText, parseFleetTarget, sameFleetTarget } from './target.js';
 
 export interface FileList {
   revision: number;
@@ -36,24 +36,12 @@ function sameTarget(a: string, b: string): boolean {
   return typeof ta !== 'string' && typeof tb !== 'string' && sameFleetTarget(ta, tb);
 }
 
-/**
- * One complete line read as the daemon reads it. `session:` lines: the daemon's parser learns that kind
- * in phase 2; until then the target is checked here and the fields by the file parser (on the same line
- * with a stand-in target), so the fields follow the one grammar.
- */
+/** One complete line read exactly as the daemon reads it (revocation/parse.ts), or null if it is not one entry. */
 export function readLine(line: string): { target: string; reason: string | null; until: number | null } | null {
-  let target: string | null = null;
-  let text = line;
-  if (line.startsWith(SESSION_PREFIX)) {
-    const end = line.search(/[ \t\n]/);
-    target = line.slice(0, end);
-    if (typeof parseFleetTarget(target) === 'string') return null;
-    text = `user:stand-in${line.slice(end)}`;
-  }
-  const parsed = parseRevocations(text);
+  const parsed = parseRevocations(line);
   if (parsed.entries.length !== 1 || parsed.errors.length !== 0 || parsed.pendingBytes !== 0) return null;
   const e = parsed.entries[0]!;
-  return { target: target ?? fleetTargetText(e.target), reason: e.reason, until: e.until };
+  return { target: fleetTargetText(e.target), reason: e.reason, until: e.until };
 }
 
 /** Each entry's line, checked once: entries are never changed, a changed value is a new entry. */

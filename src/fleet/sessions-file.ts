@@ -3,7 +3,10 @@
 //     "sessions": [ <the `sessions --json` element, with "id": "web-17/4242-1234567"> ... ] }
 // (docs/fleet.md, "The sessions file"). Each element is published as it is, plus "host"; an element
 // whose id is not one of this host's session ids is refused, and so is the whole file when it names
-// another host. Pure: no node: imports.
+// another host. The daemon writes it (renderSessionsFile) after a pass that changed something
+// (sessionsChangeKey). Pure: no node: imports.
+import type { Policy, Session, Verdict } from '../core/types.js';
+import { sessionJson } from '../sessions/json.js';
 import { parseSessionId } from './session-id.js';
 
 export const MAX_SESSIONS = 10_000;
@@ -45,4 +48,38 @@ export function parseSessionsFile(text: string, host: string): SessionsSnapshot 
   });
   const writtenAt = typeof o.written_at === 'string' ? o.written_at : null;
   return { writtenAt, sessions, refused };
+}
+
+/** One session as the daemon knows it: its verdict is null until it has been decided once. */
+export interface SessionRow {
+  session: Session;
+  verdict: Verdict | null;
+}
+
+/** The file the daemon writes: each element is the `sessions --json` element (with its `id`). */
+export function renderSessionsFile(host: string, rows: readonly SessionRow[], policy: Policy, now: number): string {
+  const sessions = [...rows]
+    .sort((a, b) => a.session.pid - b.session.pid)
+    .map(({ session, verdict }) =>
+      verdict === null
+        ? { ...sessionJson(session, KEEP, policy, now), verdict: null }
+        : sessionJson(session, verdict, policy, now),
+    );
+  return JSON.stringify({ host, written_at: new Date(now).toISOString(), sessions }, null, 1) + '\n';
+}
+
+const KEEP: Verdict = { action: 'keep', reason: 'ok', at: null, rule: null };
+
+/**
+ * What a change of the file means: a session started or ended, or its user, tty, origin, client, state,
+ * verdict or rule changed. Not the passage of time: ages, idle times and deadlines are left out, so a
+ * quiet host does not rewrite the file on every pass (docs/fleet.md, "The sessions file").
+ */
+export function sessionsChangeKey(host: string, rows: readonly SessionRow[]): string {
+  const parts = rows
+    .map(({ session: s, verdict: v }) =>
+      JSON.stringify([s.id, s.user, s.uid, s.tty, s.from, s.client, s.state, v?.action, v?.reason, v?.rule]),
+    )
+    .sort();
+  return `${host}\n${parts.join('\n')}`;
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { trustProblem, type StatLike } from '../fleet/trust.js';
-import { identityOf, type FileIdentity } from './revocation-file.js';
+import { identityOf, readRevocationFileWith, type FileIdentity, type ReadResult } from './revocation-file.js';
 
 let counter = 0;
 
@@ -83,4 +83,18 @@ export function readTrusted(file: string, maxBytes: number): TrustedRead {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The fleet revocation file, read like the revocation file but under the trust rule above instead of
+ * "owned by root": the fleet service writes it (docs/fleet.md, "The fleet revocation file").
+ */
+export function readTrustedRevocations(file: string): ReadResult {
+  return readRevocationFileWith(file, (st) => {
+    try {
+      return trustProblem(like(st), like(fs.statSync(path.dirname(file))));
+    } catch (e) {
+      return `cannot stat its directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    }
+  });
 }

@@ -23,7 +23,8 @@
 //   devpts.ts           how /dev/pts is mounted, and this process's groups (can warnings be written?)
 //   audit-files.ts      the audit log and its rotations, streamed line by line (`history`)
 //   terminal.ts         the live screen of `sessions --watch`: raw keys, alternate screen, restore
-//   atomic.ts           files the fleet service and the daemon hand each other: temp + fsync + rename
+//   atomic.ts           files the fleet service and the daemon hand each other: temp + fsync + rename;
+//                       read only under the trust rule (the fleet revocation file, the status file)
 //   etcd.ts             the etcd3 client (the fleet service's and the admin commands' network)
 //   fleet-io.ts         the fleet service's files, watches, timers and signals
 //   identity.ts         the host name and the person running an admin command

@@ -44,6 +44,14 @@ export function unsafeReason(st: fs.Stats): string | null {
 }
 
 export function readRevocationFile(path: string): ReadResult {
+  return readRevocationFileWith(path, unsafeReason);
+}
+
+/**
+ * The revocation file's read with another ownership rule (`unsafe` says why a file may not be trusted):
+ * the fleet revocation file is the fleet service's, not root's (host/atomic.ts readTrustedRevocations).
+ */
+export function readRevocationFileWith(path: string, unsafe: (st: fs.Stats) => string | null): ReadResult {
   let fd: number;
   try {
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); // a FIFO must not hang us
@@ -53,8 +61,8 @@ export function readRevocationFile(path: string): ReadResult {
   }
   try {
     const st = fs.fstatSync(fd);
-    const unsafe = unsafeReason(st);
-    if (unsafe) return { ok: false, missing: false, message: `${path} is unsafe: ${unsafe}` };
+    const why = unsafe(st);
+    if (why) return { ok: false, missing: false, message: `${path} is unsafe: ${why}` };
     if (st.size > MAX_FILE_BYTES)
       return { ok: false, missing: false, message: `${path} is larger than ${MAX_FILE_BYTES} bytes` };
     return { ok: true, parsed: parseRevocations(readAll(fd, st.size)), identity: identityOf(st) };

@@ -56,6 +56,8 @@ export const AUDITED: Readonly<Record<EventName, boolean>> = {
   'fleet.skip': false,
   'fleet.lease_lost': false,
   'fleet.error': false,
+  // The daemon's strict mode turning on or off: why sessions are being ended belongs in the trail.
+  'fleet.strict': true,
 };
 
 function audited(event: unknown): boolean {

@@ -44,6 +44,7 @@ export const EVENT_NAMES = [
   'fleet.skip',
   'fleet.lease_lost',
   'fleet.error',
+  'fleet.strict',
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -62,6 +62,7 @@ export class Metrics implements LogTap {
     help: 'Entries in the revocation list in force (lapsed ones included until the file is re-read).',
     registers: [this.registry],
   });
+  private readonly revocationEntries = new Map<string, number>();
   private readonly revocationErrors = new Counter({
     name: 'moshwarden_revocation_errors_total',
     help: 'Bad revocation lines and unreadable or unsafe revocation files.',
@@ -109,7 +110,12 @@ export class Metrics implements LogTap {
     'session.warn': (e) => void (e.dry_run !== true && this.warnings.labels(reasonOf(e)).inc()),
     'session.warn_failed': () => this.warnFailures.inc(),
     'session.signal_error': (e) => this.signalErrors.labels(typeof e.signal === 'string' ? e.signal : 'unknown').inc(),
-    'revocation.load': (e) => void (typeof e.entries === 'number' && this.revocations.set(e.entries)),
+    'revocation.load': (e) => {
+      // Every source's list counts (the revocation file and the fleet file): the gauge is their sum.
+      if (typeof e.entries !== 'number') return;
+      this.revocationEntries.set(typeof e.source === 'string' ? e.source : 'file', e.entries);
+      this.revocations.set([...this.revocationEntries.values()].reduce((a, b) => a + b, 0));
+    },
     'revocation.error': () => this.revocationErrors.inc(),
     'config.load': () => this.reloads.labels('ok').inc(),
     'config.error': () => this.reloads.labels('error').inc(),
@@ -145,6 +151,7 @@ export class Metrics implements LogTap {
     'fleet.skip': null,
     'fleet.lease_lost': null,
     'fleet.error': null,
+    'fleet.strict': null,
   };
 
   line(e: Record<string, unknown>): void {

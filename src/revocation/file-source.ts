@@ -4,7 +4,8 @@
 import type { Revocation } from '../core/types.js';
 import type { Logger } from '../log/events.js';
 import type { RevocationSource } from './sources.js';
-import { RevocationStore } from './store.js';
+import type { ReadResult } from '../host/revocation-file.js';
+import { RevocationStore, type SourceName } from './store.js';
 
 /** A watch on one file (host/watch.ts FileWatch): `ensure` re-arms it, `close` ends it. */
 export interface Watch {
@@ -18,6 +19,9 @@ export interface FileSourceDeps {
   onChange(): void;
   watch(path: string, onEvent: () => void, onError: (e: unknown) => void): Watch;
   setTimer(fn: () => void, ms: number): { cancel(): void };
+  /** `file` (default) or `fleet` (the fleet revocation file, read under its own trust rule: `read`). */
+  source?: SourceName;
+  read?(path: string): ReadResult;
 }
 
 /** inotify folds an unread event into an identical one; a second look shortly after catches a write
@@ -25,7 +29,7 @@ export interface FileSourceDeps {
 const FOLLOW_UP_MS = 100;
 
 export class FileSource implements RevocationSource {
-  readonly name = 'file';
+  readonly name: SourceName;
   private readonly store: RevocationStore;
   private watch: Watch;
 
@@ -33,7 +37,13 @@ export class FileSource implements RevocationSource {
     path: string,
     private readonly deps: FileSourceDeps,
   ) {
-    this.store = new RevocationStore(path, { log: deps.log, onChange: deps.onChange });
+    this.name = deps.source ?? 'file';
+    this.store = new RevocationStore(path, {
+      log: deps.log,
+      onChange: deps.onChange,
+      source: this.name,
+      ...(deps.read ? { read: deps.read } : {}),
+    });
     this.store.refresh(true);
     this.watch = this.watchFile(path);
   }
@@ -72,7 +82,7 @@ export class FileSource implements RevocationSource {
       },
       (e) =>
         this.deps.log.warn(
-          { event: 'watch.error', path, err: e },
+          { event: 'watch.error', source: this.name, path, err: e },
           'revocation file watch failed; the file is still checked every scan',
         ),
     );

@@ -5,11 +5,13 @@
 //   uid:1005
 //   group:contractors   until=2026-12-01T00:00:00Z
 //   from:203.0.113.0/24
+//   session:web-17/4242-1234567                one session, by the id `sessions` shows
 //
 // Pure and total: any bytes in, entries and per-line errors out; it never throws. No node: imports.
 import { parseCidr } from '../core/cidr.js';
 import { isValidName } from '../core/names.js';
 import type { Revocation, RevocationTarget } from '../core/types.js';
+import { parseSessionId, sessionIdText } from '../fleet/session-id.js';
 
 export interface LineError {
   /** 1-based. */
@@ -174,12 +176,17 @@ export function parseTarget(text: string): RevocationTarget | string {
       if ('error' in cidr) return `from: ${cidr.error}`;
       return { kind: 'from', cidr, text: value };
     }
+    case 'session': {
+      const id = parseSessionId(value);
+      if (typeof id === 'string') return `session: ${id}`;
+      return { kind: 'session', ...id };
+    }
     default:
-      return `unknown target "${kind}:" (use a user name, user:, uid:, group: or from:)`;
+      return `unknown target "${kind}:" (use a user name, user:, uid:, group:, from: or session:)`;
   }
 }
 
-/** Canonical text of a target: `user:NAME`, `uid:N`, `group:NAME`, `from:CIDR`. */
+/** Canonical text of a target: `user:NAME`, `uid:N`, `group:NAME`, `from:CIDR`, `session:ID`. */
 export function targetText(t: RevocationTarget): string {
   switch (t.kind) {
     case 'user':
@@ -189,6 +196,10 @@ export function targetText(t: RevocationTarget): string {
       return `uid:${t.uid}`;
     case 'from':
       return `from:${t.text}`;
+    case 'session':
+      return `session:${sessionIdText(t)}`;
+    case 'fleet-strict':
+      return 'fleet:strict';
   }
 }
 

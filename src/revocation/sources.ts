@@ -1,10 +1,11 @@
 // Where revocations come from. Each source keeps its own last good list and fails closed on its own (a
 // source that cannot be read keeps what it last knew); the daemon sees the entries of every source,
-// merged. Today: the watched revocation file (file-source.ts). The fleet file is the next source.
+// merged: the watched revocation file (file-source.ts), the fleet revocation file (fleet-source.ts) and
+// strict mode (strict-source.ts), in that order (docs/fleet.md, "The daemon in a fleet").
 import type { Revocation } from '../core/types.js';
 
 export interface RevocationSource {
-  /** For log lines: `file` (revocation_file) or `fleet`. */
+  /** For log lines: `file` (revocation_file), `fleet` or `strict`. */
   readonly name: string;
   /** The entries in force from this source: its last good list (never emptied by a read failure). */
   current(): readonly Revocation[];

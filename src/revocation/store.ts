@@ -7,12 +7,24 @@
 import type { Revocation } from '../core/types.js';
 import type { Logger } from '../log/events.js';
 import { targetText } from './parse.js';
-import { readRevocationFile, sameIdentity, statIdentity, type FileIdentity } from '../host/revocation-file.js';
+import {
+  readRevocationFile,
+  sameIdentity,
+  statIdentity,
+  type FileIdentity,
+  type ReadResult,
+} from '../host/revocation-file.js';
+
+export type SourceName = NonNullable<Revocation['source']>;
 
 export interface RevocationStoreDeps {
   log: Logger;
   /** Told after the list in force changed (entries added, removed or edited). */
   onChange(): void;
+  /** `file` (default) or `fleet`: on every log line and every entry. */
+  source?: SourceName;
+  /** How the file is read and checked; default: the revocation file's rule, owned by root. */
+  read?(path: string): ReadResult;
 }
 
 export class RevocationStore {
@@ -49,7 +61,7 @@ export class RevocationStore {
     const now = statIdentity(this.path);
     if (!force && now !== null && sameIdentity(now, this.identity)) return;
     if (!force && now === null && this.lastProblem !== null) return; // still missing: already said so
-    const res = readRevocationFile(this.path);
+    const res = (this.deps.read ?? readRevocationFile)(this.path);
     if (!res.ok) {
       if (res.missing && !this.loaded) {
         this.problem('missing', `${this.path} does not exist: no revocations in force`, 'info');
@@ -63,10 +75,11 @@ export class RevocationStore {
     this.identity = res.identity;
     this.lastProblem = null;
     this.loaded = true;
-    const { entries, errors, pendingBytes } = res.parsed;
+    const { errors, pendingBytes } = res.parsed;
+    const entries = res.parsed.entries.map((e) => ({ ...e, source: this.source() }));
     for (const e of errors)
       this.deps.log.warn(
-        { event: 'revocation.error', path: this.path, line: e.line, message: e.message },
+        { event: 'revocation.error', source: this.source(), path: this.path, line: e.line, message: e.message },
         'bad revocation line skipped',
       );
     const changed = !sameEntries(this.entries, entries);
@@ -74,6 +87,7 @@ export class RevocationStore {
     this.deps.log.info(
       {
         event: 'revocation.load',
+        source: this.source(),
         path: this.path,
         entries: entries.length,
         errors: errors.length,
@@ -84,6 +98,10 @@ export class RevocationStore {
     if (changed) this.deps.onChange();
   }
 
+  private source(): SourceName {
+    return this.deps.source ?? 'file';
+  }
+
   private problem(key: string, message: string, level: 'info' | 'error'): void {
     if (this.lastProblem === key) return;
     this.lastProblem = key;
@@ -91,6 +109,7 @@ export class RevocationStore {
     this.deps.log[level](
       {
         event: level === 'error' ? 'revocation.error' : 'revocation.load',
+        source: this.source(),
         path: this.path,
         line: null,
         message,

@@ -17,6 +17,8 @@ export interface ReloadPlan {
   schedules: boolean;
   /** The new revocation file path, or null when unchanged. */
   revocationFile: string | null;
+  /** The `fleet:` section appeared, went or changed: its sources, ids and sessions file follow. */
+  fleet: boolean;
 }
 
 export function planReload(previous: Policy, next: Policy, trigger: ReloadTrigger): ReloadPlan {
@@ -27,6 +29,7 @@ export function planReload(previous: Policy, next: Policy, trigger: ReloadTrigge
     auditFile: next.log.auditFile !== previous.log.auditFile ? next.log.auditFile : undefined,
     schedules: !sameData(previous.schedules, next.schedules),
     revocationFile: next.revocationFile !== previous.revocationFile ? next.revocationFile : null,
+    fleet: !sameData(previous.fleet ?? null, next.fleet ?? null),
   };
 }
 

@@ -72,6 +72,7 @@ export async function runService(opts: ServiceOptions, initial: Policy, stdout: 
       cron = startSchedules(policy.schedules, (s) => void daemon.sweep(s), log);
     }
     if (plan.revocationFile !== null) parts.fileSource.setPath(plan.revocationFile);
+    if (plan.fleet) parts.applyFleet(policy);
     log.info(
       { event: 'config.load', path: opts.configPath, errors: [], dry_run: policy.dryRun, trigger },
       'configuration reloaded',

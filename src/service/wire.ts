@@ -16,9 +16,14 @@ import type { Logger } from '../log/events.js';
 import { createDaemonLogger, type DaemonLogger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { textfileWriter } from '../metrics/textfile.js';
+import { parseStatus } from '../fleet/status.js';
+import { readTrusted, readTrustedRevocations, writeFileAtomicSync } from '../host/atomic.js';
 import { FileSource } from '../revocation/file-source.js';
+import { FleetSource } from '../revocation/fleet-source.js';
 import { RevocationSet } from '../revocation/sources.js';
+import { StrictSource, type StatusRead } from '../revocation/strict-source.js';
 import { discoveryOnThisHost } from '../sessions/on-this-host.js';
+import { SessionsWriter } from './sessions-writer.js';
 import { warningProblem } from './problems.js';
 import { Triggers } from './triggers.js';
 
@@ -30,6 +35,8 @@ export interface Parts {
   daemon: Daemon;
   fileSource: FileSource;
   revocations: RevocationSet;
+  /** Applies the `fleet:` section (start and reload): sources, session ids, the sessions file. */
+  applyFleet(policy: Policy): void;
   ptys: { close(): Promise<void> };
   utmp: FileWatch;
   cron: CronTasks;
@@ -53,14 +60,26 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
   const textfile = textfileWriter(metrics, () => policy().metrics.textfile, log);
 
   const triggers = new Triggers();
-  const fileSource = new FileSource(initial.revocationFile, {
+  const sourceDeps = {
     log,
     // A changed list is acted on at once, not at the next scan.
     onChange: () => triggers.fire('revocation'),
-    watch: (path, onEvent, onError) => new FileWatch(path, onEvent, onError),
+    watch: (path: string, onEvent: () => void, onError: (e: unknown) => void) => new FileWatch(path, onEvent, onError),
     setTimer: clock.setTimer,
+  };
+  const fileSource = new FileSource(initial.revocationFile, sourceDeps);
+  // The fleet's two sources (docs/fleet.md, "For the daemon"): the fleet revocation file, read under the
+  // fleet's trust rule, and strict mode, which reads the fleet service's status file on every pass.
+  const fleetSource = new FleetSource({ ...sourceDeps, read: readTrustedRevocations });
+  const strictSource = new StrictSource(clock.now(), {
+    log,
+    onChange: sourceDeps.onChange,
+    now: clock.now,
+    readStatus: readStatusFile,
   });
-  const revocations = new RevocationSet([fileSource]);
+  const revocations = new RevocationSet([fileSource, fleetSource, strictSource]);
+  const sessionsWriter = new SessionsWriter({ log, write: writeFileAtomicSync });
+  let endedWrite: { cancel(): void } | null = null;
   // mosh flips its utmp record on attach and detach: look at once, so session.attach/detach are timely.
   const utmp = new FileWatch(
     UTMP_PATH,
@@ -68,7 +87,13 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
     () => {},
   );
 
-  const discovery = discoveryOnThisHost();
+  const discovery = discoveryOnThisHost(initial.fleet?.host);
+  const applyFleet = (p: Policy) => {
+    discovery.setHost(p.fleet?.host ?? discoveryHost);
+    fleetSource.configure(p.fleet?.revocationFile ?? null);
+    const strictMs = p.fleet?.strictMs ?? null;
+    strictSource.configure(strictMs === null ? null : { strictMs, statusFile: p.fleet!.statusFile });
+  };
   // Said at start, and again (once) if a warning is then refused while the problem lasts. Looked at no
   // more than once a minute: 2,000 refusals in a pass (a flood with `mesg n`) must not read
   // /proc/self/mountinfo 2,000 times.
@@ -98,8 +123,19 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
     onPass: (sessions, scanMs, now) => {
       metrics.scanned(sessions, scanMs, now);
       textfile.write();
+      sessionsWriter.update(policy(), daemon.snapshot(), now);
+    },
+    // A session that ended between passes leaves the sessions file soon (terminate --fleet waits for it);
+    // one write for many ends: 2,000 sessions ended at once must not mean 2,000 fsync'ed writes.
+    onEnded: () => {
+      if (endedWrite !== null) return;
+      endedWrite = clock.setTimer(() => {
+        endedWrite = null;
+        sessionsWriter.update(policy(), daemon.snapshot(), clock.now());
+      }, ENDED_WRITE_MS);
     },
   });
+  applyFleet(initial);
   triggers.connect((t) => void daemon.request(t));
   const ptys = watchPtys(
     (e) => {
@@ -119,5 +155,19 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
   checkWarnings();
   checkedAt = -Infinity; // the first refusal looks again: the mount may have changed since the start
   const cron = startSchedules(initial.schedules, (s) => void daemon.sweep(s), log);
-  return { logger, log, audit, daemon, fileSource, revocations, ptys, utmp, cron };
+  return { logger, log, audit, daemon, fileSource, revocations, applyFleet, ptys, utmp, cron };
+}
+
+/** Sessions that end within this long of each other leave the sessions file in one write. */
+const ENDED_WRITE_MS = 100;
+
+/** Without a `fleet:` section, session ids carry the host name, as the fleet service's default host. */
+const discoveryHost = self.hostname();
+
+/** The fleet service's status file, if its writer is the one it should be (fleet/trust.ts). */
+function readStatusFile(path: string): StatusRead {
+  const r = readTrusted(path, 64 * 1024);
+  if (!r.ok) return { ok: false, message: r.message };
+  const status = parseStatus(r.text);
+  return status ? { ok: true, status } : { ok: false, message: `${path} is not a fleet status file` };
 }

@@ -1,5 +1,6 @@
 // snapshot → sessions: which processes are mosh sessions, their pty, owner and attach state. Pure: the
 // rules below were each learnt the hard way (docs/architecture.md, "Who is a mosh session").
+import { sessionIdText } from '../fleet/session-id.js';
 import type { Session, SessionState } from '../core/types.js';
 import type { CandidateFacts, ProcFacts, Snapshot, UtmpFacts } from './snapshot-types.js';
 
@@ -83,7 +84,7 @@ export function assemble(snap: Snapshot): Assembled {
     const { state, client, since } = attachState(snap.utmp?.get(c.proc.pid), leader, c.proc.comm);
     const times = tty === null ? null : (snap.ptys.get(tty) ?? null);
     sessions.push({
-      id: `${snap.host}/${c.proc.pid}-${c.proc.startTicks}`,
+      id: sessionIdText({ host: snap.host, pid: c.proc.pid, startTicks: c.proc.startTicks }),
       pid: c.proc.pid,
       comm: c.proc.comm,
       exe: c.fds.kind === 'ok' ? c.fds.exe : null,

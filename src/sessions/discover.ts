@@ -33,6 +33,11 @@ export class Discovery {
     this.snapshots = new Snapshotter(opts);
   }
 
+  /** The host name in session ids (`fleet.host`, else the host name: docs/fleet.md). */
+  setHost(host: string): void {
+    this.snapshots.setHost(host);
+  }
+
   /** A pty appeared: the next scans look for its leader until one is found, or for NEW_PTY_MS. */
   notePty(tty: string): void {
     if (!this.newPtys.has(tty)) this.newPtys.set(tty, this.opts.monotonic());

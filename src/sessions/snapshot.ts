@@ -46,7 +46,12 @@ export class Snapshotter {
   private readonly known = new Map<string, Known>();
   private led = new Set<string>();
 
-  constructor(private readonly opts: SnapshotOptions) {}
+  constructor(private opts: SnapshotOptions) {}
+
+  /** The name session ids carry from the next snapshot on (a reload changed `fleet.host`). */
+  setHost(host: string): void {
+    this.opts = { ...this.opts, host };
+  }
 
   async take(full: boolean): Promise<Snapshot> {
     const now = this.opts.monotonic();

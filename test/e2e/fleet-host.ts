@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './harness.js';
+import { childrenOf, repoRoot, signalIfSame, startTimeOf } from './harness.js';
 
 const run = promisify(execFile);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -27,6 +27,15 @@ export interface HostOptions {
   leaseTtl?: string;
   prefix?: string;
   tls?: { ca: string; cert: string; key: string };
+  /** More top-level config lines, for a daemon reading the same file (test/e2e/ns-host.ts). */
+  daemonConfig?: string[];
+}
+
+/** The process a wrapper such as nsenter forked (its only child), with its start time; null until it exists. */
+export function forkedBy(wrapperPid: number): { pid: number; startTime: string } | null {
+  const pid = childrenOf(wrapperPid)[0];
+  const startTime = pid === undefined ? null : startTimeOf(pid);
+  return pid === undefined || startTime === null ? null : { pid, startTime };
 }
 
 export class FleetHost {
@@ -36,6 +45,11 @@ export class FleetHost {
   readonly sessionsFile: string;
   readonly statusFile: string;
   lines: Record<string, unknown>[] = [];
+  /**
+   * A command prefix the service is started under (nsenter into a simulated host's namespaces). It
+   * forks the service and does not forward signals, so stop() signals the service itself.
+   */
+  wrap: string[] = [];
   private child: ChildProcess | null = null;
 
   constructor(readonly o: HostOptions) {
@@ -49,6 +63,7 @@ export class FleetHost {
       this.config,
       [
         `revocation_file: ${this.dir}/revoked`,
+        ...(o.daemonConfig ?? []),
         'fleet:',
         `  endpoints: [${o.endpoints.join(', ')}]`,
         `  host: ${o.host}`,
@@ -65,13 +80,15 @@ export class FleetHost {
 
   start(): void {
     this.lines = [];
-    const child = spawn(
+    const [file, ...args] = [
+      ...this.wrap,
       process.execPath,
-      [path.join(repoRoot(), 'bin', 'moshwarden.js'), 'fleet', '--config', this.config],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+      path.join(repoRoot(), 'bin', 'moshwarden.js'),
+      'fleet',
+      '--config',
+      this.config,
+    ];
+    const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     child.stdout!.on('data', (b: Buffer) => {
       buf += b.toString();
@@ -94,12 +111,26 @@ export class FleetHost {
     return this.child?.exitCode === null ? (this.child.pid ?? null) : null;
   }
 
+  /** The service's own process: the child, or what the wrapper forked (null while there is none). */
+  servicePid(): { pid: number; startTime: string } | null {
+    const pid = this.pid();
+    if (pid === null) return null;
+    if (this.wrap.length > 0) return forkedBy(pid);
+    const startTime = startTimeOf(pid);
+    return startTime === null ? null : { pid, startTime };
+  }
+
   /** SIGTERM (or another signal) to the service we started; resolves with its exit code. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill(signal);
+    if (this.wrap.length === 0) child.kill(signal);
+    else {
+      // The wrapper exits with the service's status (or dies of the same signal) once the service has.
+      const inner = await until(() => this.servicePid() ?? undefined, 10_000, `${this.o.host}: the service forked`);
+      signalIfSame(inner.pid, inner.startTime, signal);
+    }
     const code = await exited;
     this.child = null;
     return code;

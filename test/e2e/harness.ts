@@ -336,10 +336,12 @@ export interface MoshSession {
   key: string;
   user: string;
   sshOrigin: string;
-  /** 'pts/M' */
+  /** 'pts/M' (in its own namespace's devpts instance when started with `ns`) */
   tty: string;
-  /** '/dev/pts/M' */
+  /** '/dev/pts/M', or the same under the namespace's root seen from here */
   ptyPath: string;
+  /** Its pid inside its PID namespace; = pid when started in this one. */
+  nsPid: number;
 }
 
 export interface StartSessionOptions {
@@ -352,6 +354,18 @@ export interface StartSessionOptions {
   /** The server binary (default mosh-server from PATH), e.g. a renamed copy in the user's home. */
   server?: string;
   timeoutMs?: number;
+  /** Start it inside a simulated host's namespaces (test/e2e/ns-host.ts) instead of this one's. */
+  ns?: SessionNamespace;
+}
+
+/** Where a session is started when it is not this process's PID and mount namespace. */
+export interface SessionNamespace {
+  /** The command prefix that enters the namespaces (nsenter ... --). */
+  enter: string[];
+  /** The pid, seen from here, of the process that is `innerPid` inside the namespace; null if none. */
+  outerPid(innerPid: number): number | null;
+  /** The namespace's / seen from here (/proc/PID/root): its /dev/pts is its own devpts instance. */
+  root: string;
 }
 
 function udpPortFree(port: number): Promise<boolean> {
@@ -400,6 +414,8 @@ export interface LaunchedSession {
   sshOrigin: string;
   /** Date.now() just before the launch began. */
   launchedAt: number;
+  /** Its pid inside its PID namespace (what a daemon there logs); = pid when started in this one. */
+  nsPid: number;
 }
 
 /**
@@ -417,13 +433,11 @@ export async function launchSession(user: string, opts: StartSessionOptions = {}
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.port ?? (await allocatePort());
     const launchedAt = Date.now();
-    const result = await run(
-      mustFind('su'),
-      ['-', user, '-c', launchCommand(port, origin, opts.command, opts.server)],
-      {
-        timeoutMs: Math.max(1_000, deadline - Date.now()),
-      },
-    );
+    const su = [mustFind('su'), '-', user, '-c', launchCommand(port, origin, opts.command, opts.server)];
+    const [file, ...args] = [...(opts.ns?.enter ?? []), ...su];
+    const result = await run(file!, args, {
+      timeoutMs: Math.max(1_000, deadline - Date.now()),
+    });
     const connect = /MOSH CONNECT (\d+) (\S+)/.exec(result.stdout);
     const detached = /mosh-server detached, pid = (\d+)/.exec(result.stderr);
     if (!connect?.[1] || !connect[2] || !detached?.[1]) {
@@ -432,10 +446,12 @@ export async function launchSession(user: string, opts: StartSessionOptions = {}
       if (opts.port === undefined && /bind|in use/i.test(result.stderr)) continue;
       break;
     }
-    const pid = Number(detached[1]);
-    const startTime = startTimeOf(pid);
+    const nsPid = Number(detached[1]);
+    const pid = opts.ns ? (opts.ns.outerPid(nsPid) ?? -1) : nsPid;
+    const startTime = pid === -1 ? null : startTimeOf(pid);
     if (startTime !== null) startedSessions.set(pid, { pid, startTime });
-    return { pid, startTime, port: Number(connect[1]), key: connect[2], user, sshOrigin: origin, launchedAt };
+    const connected = { port: Number(connect[1]), key: connect[2], user, sshOrigin: origin, launchedAt, nsPid };
+    return { pid, startTime, ...connected };
   }
   throw new Error(`startSession(${user}) failed: ${lastFailure}`);
 }
@@ -475,7 +491,8 @@ export async function startSession(user: string, opts: StartSessionOptions = {})
     user,
     sshOrigin: launched.sshOrigin,
     tty: found.tty,
-    ptyPath: `/dev/${found.tty}`,
+    ptyPath: `${opts.ns?.root ?? ''}/dev/${found.tty}`,
+    nsPid: launched.nsPid,
   };
 }
 

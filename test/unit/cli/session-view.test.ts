@@ -56,3 +56,13 @@ test('the table shows how long a session has been detached, and the client of an
   assert.match(detached!, /detached 12m/);
   assert.match(attached!, /attached 198\.51\.100\.9/);
 });
+
+test('--wide adds the session id as the last column; the required columns keep their places', () => {
+  const s = session({ id: 'web-1/4242-99' });
+  const [header, row] = sessionsTable([{ session: s, verdict: keep }], policy, T, undefined, { wide: true }).split(
+    '\n',
+  );
+  assert.match(header!, /^PID\s+USER\s+TTY\s+FROM\s+STATE\s+IDLE\s+AGE\s+VERDICT\s+ID$/);
+  assert.match(row!, /\sweb-1\/4242-99$/);
+  assert.doesNotMatch(sessionsTable([{ session: s, verdict: keep }], policy, T), /web-1\/4242-99/);
+});

@@ -91,3 +91,27 @@ describe('fleet: config section', () => {
     );
   });
 });
+
+describe('fleet: the daemon config carries the section', () => {
+  test('parseConfig puts it in the policy, with the host name as the default host', () => {
+    const r = parseConfig('fleet:\n  endpoints: [http://127.0.0.1:2379]\n  strict: 5m\n', 'c.yaml', 'web-9');
+    assert.ok(r.ok);
+    assert.equal(r.policy.fleet?.host, 'web-9');
+    assert.equal(r.policy.fleet?.strictMs, 300_000);
+    const none = parseConfig('scan_interval: 5s\n', 'c.yaml', 'web-9');
+    assert.ok(none.ok && none.policy.fleet === undefined);
+  });
+
+  test('parseConfig refuses a bad fleet: section with its position, like the rest', () => {
+    const r = parseConfig(
+      'scan_interval: 5s\nfleet:\n  endpoints: [http://127.0.0.1:2379]\n  strict: 1s\n',
+      'c.yaml',
+      'w',
+    );
+    assert.ok(!r.ok);
+    assert.deepEqual(
+      r.errors.map((e) => [e.key, e.line]),
+      [['fleet.strict', 4]],
+    );
+  });
+});

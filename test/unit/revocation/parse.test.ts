@@ -234,7 +234,7 @@ describe('parseRevocations: lines', () => {
     );
     assert.deepEqual(p, {
       entries: [entry(user('mw-alice'), 5), entry(uid(7), 6, 'crlf')],
-      errors: [{ line: 8, message: 'unknown target "foo:" (use a user name, user:, uid:, group: or from:)' }],
+      errors: [{ line: 8, message: 'unknown target "foo:" (use a user name, user:, uid:, group:, from: or session:)' }],
       pendingBytes: 0,
     });
   });
@@ -259,7 +259,7 @@ describe('parseRevocations: lines', () => {
     assert.deepEqual(
       p.errors.map((e) => e.message),
       [
-        'unknown target "host:" (use a user name, user:, uid:, group: or from:)',
+        'unknown target "host:" (use a user name, user:, uid:, group:, from: or session:)',
         'not valid UTF-8',
         'contains control characters',
         'not a valid uid: "01"',
@@ -731,5 +731,28 @@ describe('parseRevocations: properties', () => {
       );
       assert.equal(after.pendingBytes, 0, where);
     }
+  });
+});
+
+describe('session: targets', () => {
+  test('parse to host, pid and start ticks, and print back the same', () => {
+    const t = parseTarget('session:web-17/4242-1234567');
+    assert.deepEqual(t, { kind: 'session', host: 'web-17', pid: 4242, startTicks: 1234567 });
+    assert.equal(targetText(t as RevocationTarget), 'session:web-17/4242-1234567');
+    const line = parseRevocations('session:web-17/4242-1234567 reason="ops" until=2026-12-02T10:00:00Z\n');
+    assert.equal(line.errors.length, 0);
+    assert.equal(line.entries[0]!.reason, 'ops');
+  });
+
+  test('refuse what is not a session id', () => {
+    for (const bad of [
+      'session:',
+      'session:4242-1',
+      'session:web/4242',
+      'session:web/0-1',
+      'session:a b/1-1',
+      'session:web/1-01',
+    ])
+      assert.equal(typeof parseTarget(bad), 'string', bad);
   });
 });

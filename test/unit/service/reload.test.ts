@@ -20,7 +20,14 @@ test('a save that changes nothing is not applied from the watch, but is on SIGHU
 
 test('a changed limit is applied, and touches nothing else', () => {
   const plan = planReload(base, policy('defaults:\n  idle_timeout: 10m\n'), 'watch');
-  assert.deepEqual(plan, { apply: true, logLevel: null, auditFile: undefined, schedules: false, revocationFile: null });
+  assert.deepEqual(plan, {
+    apply: true,
+    logLevel: null,
+    auditFile: undefined,
+    schedules: false,
+    revocationFile: null,
+    fleet: false,
+  });
 });
 
 test('log level, audit file, schedules and revocation file changes are each named', () => {
@@ -41,9 +48,19 @@ test('log level, audit file, schedules and revocation file changes are each name
     auditFile: '/var/log/mw/audit.log',
     schedules: true,
     revocationFile: '/tmp/other',
+    fleet: false,
   });
   // Back again: the audit file is switched off (null), which is a change too.
   assert.equal(planReload(next, base, 'watch').auditFile, null);
+});
+
+test('the fleet: section appearing, changing or going is named; the same section is not', () => {
+  const fleet = (extra: string) => policy(`fleet:\n  endpoints: [http://127.0.0.1:2379]\n  host: web-1\n${extra}`);
+  assert.equal(planReload(base, fleet(''), 'watch').fleet, true);
+  assert.equal(planReload(fleet(''), base, 'watch').fleet, true);
+  assert.equal(planReload(fleet(''), fleet('  strict: 5m\n'), 'watch').fleet, true);
+  assert.equal(planReload(fleet(''), fleet('  revocation_file: /tmp/f\n'), 'watch').fleet, true);
+  assert.equal(planReload(fleet(''), fleet(''), 'signal').fleet, false);
 });
 
 test('a rejected config is reported once per bad version from the watch, always on SIGHUP', () => {
