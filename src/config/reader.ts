@@ -124,7 +124,9 @@ export class YamlDocument {
         this.report('UNKNOWN_KEY', keyPath, keyNode, message, null);
         continue;
       }
-      out.entries.set(key, { key: keyNode, value: pair.value });
+      // A key without a value (`{level}` in a flow map) has no value node: its empty value is placed right
+      // after the key, as for `level:`, so that an error about it has a position (fast-check found 0:0).
+      out.entries.set(key, { key: keyNode, value: pair.value ?? emptyAfter(keyNode) });
     }
     return out;
   }
@@ -190,6 +192,14 @@ export class YamlDocument {
 
 export function noFields(path: string): Fields {
   return { path, entries: new Map() };
+}
+
+/** An empty value written right after `node`. */
+function emptyAfter(node: unknown): Scalar {
+  const empty = new Scalar(null);
+  const r = range(node);
+  if (r !== null) empty.range = [r[1], r[1], r[1]];
+  return empty;
 }
 
 /** An empty value (`key:`, `~`, `null`), as opposed to no node at all. */

@@ -69,9 +69,10 @@ function checkResult(text: string): void {
       .trimStart();
     if (e.value !== null)
       assert.ok(at.startsWith(e.value.replace(/\.\.\.$/, '')), `value not at ${e.line}:${e.col}: ${where}`);
-    // An unknown or duplicate key is reported where that key is written (unless it is quoted): its path
+    // An unknown or duplicate key is reported where that key is written (unless it is quoted or a block
+    // scalar): its path
     // is the parent's path, a dot, then the key as written.
-    if ((e.code === 'UNKNOWN_KEY' || e.code === 'DUPLICATE_KEY') && !/^["']/.test(at)) {
+    if ((e.code === 'UNKNOWN_KEY' || e.code === 'DUPLICATE_KEY') && !/^["'|>]/.test(at)) {
       const suffixes = [e.key, ...[...e.key.matchAll(/\./g)].map((m) => e.key.slice(m.index + 1))].map(fold);
       assert.ok(
         suffixes.some((k) => at.startsWith(k)), // an empty or blank key matches anywhere: nothing to check

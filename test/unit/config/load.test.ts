@@ -404,6 +404,11 @@ describe('parseConfig: errors, each with its exact position', () => {
     assert.match(e.message, /to disable, write off/);
   });
 
+  it('BAD_TYPE: a key without a value in a flow map is placed right after the key', () => {
+    // It has no value node; it used to be reported at 0:0. Found by fast-check (load.property.test.ts).
+    oneError('log: {level}\n', { code: 'BAD_TYPE', line: 1, col: 12, key: 'log.level' });
+  });
+
   it('BAD_TYPE: an empty duration value', () => {
     oneError('scan_interval:\n', { code: 'BAD_TYPE', line: 1, col: 15, key: 'scan_interval' });
   });
