@@ -1,11 +1,16 @@
 // Reading the revocation file safely. It decides whose sessions are ended, so it must be root's alone:
-// owned by root and not writable by group or others (checked on the opened file, after following a
-// symlink, so a swap between check and read cannot slip a user's file in).
+// owned by root and not writable by group or others (checked on the opened file), and so must every
+// directory and symlink on its way (safe-path.ts). The daemon reads it on every change, synchronously, so
+// its size and line count are capped to keep one read + parse well under 50 ms (bench/RESULTS.md,
+// "Revocation file"): a larger file is refused before it is parsed (or, by size, before it is read).
 import fs from 'node:fs';
 import { parseRevocations, type ParsedRevocations } from '../revocation/parse.js';
+import { resolveRootOnly } from './safe-path.js';
 
-/** A revocation file this large is not a list of revocations. */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** A revocation file this large is not a list of revocations (1 MiB: ~13,000 typical lines). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Nor one of more lines than this: parsing costs per line, and tiny lines are the slowest per byte. */
+export const MAX_FILE_LINES = 5000;
 
 export interface FileIdentity {
   dev: number;
@@ -43,10 +48,28 @@ export function unsafeReason(st: fs.Stats): string | null {
   return null;
 }
 
+/** Why a file of this size and content would be refused, or null. */
+export function capProblem(path: string, size: number, data?: Uint8Array): string | null {
+  if (size > MAX_FILE_BYTES) return `${path} is larger than ${MAX_FILE_BYTES} bytes`;
+  if (data !== undefined && countLines(data, MAX_FILE_LINES + 1) > MAX_FILE_LINES)
+    return `${path} has more than ${MAX_FILE_LINES} lines`;
+  return null;
+}
+
+/** Newlines in `data`, counting no further than `stop`. */
+export function countLines(data: Uint8Array, stop = Infinity): number {
+  let n = 0;
+  for (let i = data.indexOf(0x0a); i !== -1 && n < stop; i = data.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
 export function readRevocationFile(path: string): ReadResult {
+  const where = resolveRootOnly(path);
+  if (!where.ok) return where;
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); // a FIFO must not hang us
+    // O_NONBLOCK: a FIFO must not hang us. O_NOFOLLOW: the path was resolved and checked link by link.
+    fd = fs.openSync(where.real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, missing: code === 'ENOENT', message: `cannot open ${path}: ${code}` };
@@ -55,9 +78,15 @@ export function readRevocationFile(path: string): ReadResult {
     const st = fs.fstatSync(fd);
     const unsafe = unsafeReason(st);
     if (unsafe) return { ok: false, missing: false, message: `${path} is unsafe: ${unsafe}` };
-    if (st.size > MAX_FILE_BYTES)
-      return { ok: false, missing: false, message: `${path} is larger than ${MAX_FILE_BYTES} bytes` };
-    return { ok: true, parsed: parseRevocations(readAll(fd, st.size)), identity: identityOf(st) };
+    const big = capProblem(path, st.size); // before reading a byte of it
+    if (big) return { ok: false, missing: false, message: big };
+    const data = readAll(fd, st.size);
+    // A chown or chmod while we read makes what we read untrusted: refused, the next read decides.
+    const after = unsafeReason(fs.fstatSync(fd));
+    if (after) return { ok: false, missing: false, message: `${path} is unsafe: ${after} (changed while being read)` };
+    const long = capProblem(path, data.length, data);
+    if (long) return { ok: false, missing: false, message: long };
+    return { ok: true, parsed: parseRevocations(data), identity: identityOf(st) };
   } catch (e) {
     return {
       ok: false,
