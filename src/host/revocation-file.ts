@@ -9,8 +9,12 @@ import { resolveRootOnly } from './safe-path.js';
 
 /** A revocation file this large is not a list of revocations (1 MiB: ~13,000 typical lines). */
 export const MAX_FILE_BYTES = 1024 * 1024;
-/** Nor one of more lines than this: parsing costs per line, and tiny lines are the slowest per byte. */
-export const MAX_FILE_LINES = 5000;
+/**
+ * Nor one of more lines than this. Parsing costs per line: 5,000 entries took 20-65 ms a read on this
+ * 2-core machine under load, 2,000 stay well under 50 ms (bench/RESULTS.md, "Revocation file"). More than
+ * hand-kept lists hold; the fleet's list comes through its own source.
+ */
+export const MAX_FILE_LINES = 2000;
 
 export interface FileIdentity {
   dev: number;

@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { MAX_FILE_BYTES, MAX_FILE_LINES } from '../../../src/host/revocation-file.js';
 import { targetText } from '../../../src/revocation/parse.js';
-import { RevocationStore } from '../../../src/revocation/store.js';
+import { MAX_LOGGED_ERRORS, RevocationStore } from '../../../src/revocation/store.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = isRoot ? false : 'needs root: files are chowned to another uid';
@@ -131,5 +131,15 @@ describe('RevocationStore: a hostile file never lifts a revocation', { skip }, (
     write(file, 'mw-bob\n' + '\n'.repeat(MAX_FILE_LINES - 1));
     h.store.refresh();
     assert.deepEqual(h.targets(), ['user:mw-bob']);
+  });
+
+  test(`bad lines: the first ${MAX_LOGGED_ERRORS} are logged one by one, the rest counted in one line`, () => {
+    const { file, h } = loaded();
+    write(file, 'host:x\n'.repeat(MAX_LOGGED_ERRORS + 30) + 'mw-bob\n');
+    h.store.refresh();
+    assert.deepEqual(h.targets(), ['user:mw-bob']);
+    const errors = h.errors();
+    assert.equal(errors.length, MAX_LOGGED_ERRORS + 1);
+    assert.equal(errors[MAX_LOGGED_ERRORS], '30 more bad lines skipped, not logged one by one');
   });
 });
