@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { spliceSection } from './report.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const preload = fileURLToPath(new URL('./hwm-preload.js', import.meta.url));
@@ -263,8 +264,5 @@ export function renderHistory(b: HistoryBench, command: string): string {
 
 /** Puts the history section into an existing report (for `--only history`), replacing an older one. */
 export function spliceHistory(report: string, section: string): string {
-  const a = report.indexOf(HISTORY_START);
-  const b = report.indexOf(HISTORY_END);
-  if (a === -1 || b === -1) return `${report.replace(/\n*$/, '\n\n')}${section}`;
-  return report.slice(0, a) + section + report.slice(b + HISTORY_END.length).replace(/^\n/, '');
+  return spliceSection(report, HISTORY_START, HISTORY_END, section);
 }

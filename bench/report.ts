@@ -373,3 +373,11 @@ export function summary(run: Run): string {
     .map((r) => `${r.ok ? 'PASS' : 'MISS'}  ${r.target}: ${r.measured}${r.note ? ` (${r.note})` : ''}`)
     .join('\n');
 }
+
+/** Replaces the section between `start` and `end` in a report (or appends it), for `--only NAME` runs. */
+export function spliceSection(report: string, start: string, end: string, section: string): string {
+  const a = report.indexOf(start);
+  const b = report.indexOf(end);
+  if (a === -1 || b === -1) return `${report.replace(/\n*$/, '\n\n')}${section}`;
+  return report.slice(0, a) + section + report.slice(b + end.length).replace(/^\n/, '');
+}

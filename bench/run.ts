@@ -4,7 +4,9 @@
 // and prints a summary.
 //
 // BENCH_QUICK=1 shrinks every size and window (for checking the benchmark itself; not for results).
-// `npm run bench -- --only history` runs only the history benchmark and replaces its section of RESULTS.md.
+// `npm run bench -- --only history` runs only the history benchmark and replaces its section of RESULTS.md;
+// `--only revocation-file` likewise for how long one read of a hostile revocation file blocks the loop
+// (bench/revocation-file.ts; not part of the full run).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,7 @@ import { ExtraProcesses } from './spawn.js';
 import { measureSteady } from './steady.js';
 import { benchRevocation, renderRevocation } from './revocation.js';
 import { benchHistory, renderHistory, spliceHistory } from './history.js';
+import { benchRevocationFile, renderRevocationFile, spliceRevocationFile } from './revocation-file.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -88,12 +91,24 @@ async function onlyHistory(): Promise<number> {
   return bench.runs.every((r) => r.code === 0) ? 0 : 1;
 }
 
+/** `--only revocation-file`: how long one read of a hostile revocation file blocks the loop. */
+async function onlyRevocationFile(): Promise<number> {
+  const command = `${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench -- --only revocation-file`;
+  const bench = await benchRevocationFile(log, quick);
+  const file = path.join(root, 'bench/RESULTS.md');
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# moshwarden benchmark results\n';
+  writeFileSync(file, spliceRevocationFile(old, renderRevocationFile(bench, command)));
+  process.stdout.write(`\nWritten: ${file} (revocation file section)\n`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const only = process.argv.indexOf('--only');
   if (only !== -1) {
     const what = process.argv[only + 1];
     if (what === 'history') return onlyHistory();
-    throw new Error(`--only ${what ?? ''}: the benchmarks that run alone are: history`);
+    if (what === 'revocation-file') return onlyRevocationFile();
+    throw new Error(`--only ${what ?? ''}: the benchmarks that run alone are: history, revocation-file`);
   }
   const t0 = performance.now();
   const machine = machineFacts(root);

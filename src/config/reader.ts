@@ -5,7 +5,7 @@
 // The YAML tree is walked by hand rather than converted to plain JS first, so that every error can name the
 // line and column of the exact node it is about. Every problem is collected; nothing stops at the first.
 
-import { LineCounter, Scalar, parseDocument, visit, type Document } from 'yaml';
+import { Scalar, parseDocument, visit, type Document } from 'yaml';
 import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { ConfigError, ConfigErrorCode } from './errors.js';
 
@@ -36,7 +36,10 @@ export interface KeyRules {
 
 export class YamlDocument {
   private readonly errors: ConfigError[] = [];
-  private readonly lines = new LineCounter();
+  /** Offsets where lines begin. Counted here, not with yaml's LineCounter: that one misses a line inside a
+   * multi-line plain scalar the parser could not place (`.\n#\ns\nt`, found by fast-check in
+   * test/unit/config/load.property.test.ts), and every error after it pointed at a line too high. */
+  private readonly lineStarts: number[] = [0];
   private readonly doc: Document.Parsed;
   /** False when the text is not YAML or has an alias without an anchor: walking the tree would be noise. */
   readonly walkable: boolean;
@@ -47,7 +50,8 @@ export class YamlDocument {
     private readonly file: string,
   ) {
     // uniqueKeys is off because duplicates are reported by fields(), where the full key path is known.
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false, merge: false });
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    this.doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, merge: false });
     this.walkable = this.checkSyntax();
   }
 
@@ -74,7 +78,7 @@ export class YamlDocument {
 
   /** Only the first syntax error of each line is kept (an unquoted `* * * * *` alone gives five). */
   private yamlProblem(offset: number, message: string): void {
-    const { line, col } = this.lines.linePos(offset);
+    const { line, col } = this.linePos(offset);
     if (this.errors.some((e) => e.code === 'YAML_SYNTAX' && e.line === line)) return;
     this.errors.push({ file: this.file, line, col, key: '', value: null, code: 'YAML_SYNTAX', message });
   }
@@ -106,7 +110,9 @@ export class YamlDocument {
     for (const pair of map.items) {
       // A pair written without a key (`: x`) has no key node: point at its value instead.
       const keyNode = pair.key ?? pair.value;
-      const key = isScalar(pair.key) ? String(pair.key.value ?? '') : (this.written(pair.key) ?? '');
+      // A key that YAML reads as another type (`.0` is the number 0) is named as written.
+      const key =
+        isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : (this.written(pair.key) ?? '');
       const keyPath = join(path, key);
       const seen = firstLine.get(key);
       if (seen !== undefined) {
@@ -120,7 +126,9 @@ export class YamlDocument {
         this.report('UNKNOWN_KEY', keyPath, keyNode, message, null);
         continue;
       }
-      out.entries.set(key, { key: keyNode, value: pair.value });
+      // A key without a value (`{level}` in a flow map) has no value node: its empty value is placed right
+      // after the key, as for `level:`, so that an error about it has a position (fast-check found 0:0).
+      out.entries.set(key, { key: keyNode, value: pair.value ?? emptyAfter(keyNode) });
     }
     return out;
   }
@@ -145,16 +153,24 @@ export class YamlDocument {
   position(node: unknown): { line: number; col: number } {
     const start = range(node)?.[0];
     if (start === undefined) return { line: 0, col: 0 };
-    return this.lines.linePos(start);
+    return this.linePos(start);
+  }
+
+  /** 1-based line and column (in UTF-16 units, as yaml counts offsets) of a character offset. */
+  private linePos(offset: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - this.lineStarts[lo]! + 1 };
   }
 
   /** The node's source text, on one line and shortened; null when nothing is written there. */
   written(node: unknown): string | null {
-    const r = range(node);
-    if (r === null) return null;
-    const raw = this.text.slice(r[0], r[1]).replace(/\s+/g, ' ').trim();
-    if (raw === '') return null;
-    return raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
+    return writtenText(this.text, range(node));
   }
 
   /** Records a problem at `node`; `value` defaults to what is written there. */
@@ -174,6 +190,14 @@ export class YamlDocument {
 
 export function noFields(path: string): Fields {
   return { path, entries: new Map() };
+}
+
+/** An empty value written right after `node`. */
+function emptyAfter(node: unknown): Scalar {
+  const empty = new Scalar(null);
+  const r = range(node);
+  if (r !== null) empty.range = [r[1], r[1], r[1]];
+  return empty;
 }
 
 /** An empty value (`key:`, `~`, `null`), as opposed to no node at all. */
@@ -243,4 +267,12 @@ function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length] ?? 0;
+}
+
+/** What is written in `text` over `r` (blanks folded, a long one cut with "..."): an error's `value`. */
+export function writtenText(text: string, r: readonly [number, number] | null): string | null {
+  if (r === null) return null;
+  const raw = text.slice(r[0], r[1]).replace(/\s+/g, ' ').trim();
+  if (raw === '') return null;
+  return raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
 }

@@ -5,6 +5,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import type { ConfigError, ConfigErrorCode } from '../config/errors.js';
+import { writtenText } from '../config/reader.js';
 import { DEFAULT_PREFIX, prefixProblem } from './keys.js';
 import { isValidHost } from './session-id.js';
 
@@ -56,7 +57,8 @@ export function parseFleetConfig(text: string, file: string, defaultHost: string
   const report = (code: ConfigErrorCode, key: string, node: unknown, message: string, withValue = true) => {
     const range = (node as Node | null)?.range;
     const { line, col } = range ? lines.linePos(range[0]) : { line: 0, col: 0 };
-    const value = withValue && isScalar(node) ? JSON.stringify(node.value) : null;
+    // Quoted from the text at that spot, as every other config error is (config/reader.ts).
+    const value = withValue && isScalar(node) && range ? writtenText(text, [range[0], range[1]]) : null;
     errors.push({ file, line, col, key, value, code, message });
   };
   if (doc.errors.length > 0) {

@@ -17,7 +17,8 @@
 //   watch.ts            inotify watches (fs.watch) on /dev/pts and on files' directories
 //   output.ts           writes to file descriptors: stdout, stderr, the audit file
 //   text-file.ts        the config file's text
-//   revocation-file.ts  reading the revocation file: open, fstat (owner and mode), read
+//   revocation-file.ts  reading the revocation file: open, fstat (owner and mode), size and line caps, read
+//   safe-path.ts        every directory and symlink on a path root's alone (lstat, readlink), like StrictModes
 //   revocation-edit.ts  `revoke` / `unrevoke`: O_APPEND + fsync, temp file + rename
 //   version.ts          package.json
 //   devpts.ts           how /dev/pts is mounted, and this process's groups (can warnings be written?)

@@ -2,7 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RevocationTarget } from '../core/types.js';
-import { identityOf, readAll, sameIdentity, unsafeReason } from './revocation-file.js';
+import {
+  capProblem,
+  countLines,
+  identityOf,
+  MAX_FILE_LINES,
+  readAll,
+  sameIdentity,
+  unsafeReason,
+} from './revocation-file.js';
+import { resolveRootOnly } from './safe-path.js';
 import { completeLines, parseRevocations, targetText } from '../revocation/parse.js';
 
 export class EditError extends Error {}
@@ -29,9 +38,18 @@ export function appendLine(file: string, line: string): { fixedUnterminated: boo
         throw new EditError(
           `${file} is unsafe (${unsafe}); the daemon ignores it. Fix it first: chown root:root ${file} && chmod 600 ${file}`,
         );
+      // The daemon's rules, all of them (host/revocation-file.ts): a line it would not read is not written.
+      const where = resolveRootOnly(file);
+      if (!where.ok) throw new EditError(`${where.message}; the daemon ignores it. Fix the path first`);
       // An editor may have left the last line without its newline; ours must not be glued onto it.
       const prefix = endsUnfinished(fd) ? '\n' : '';
       const data = Buffer.from(prefix + line, 'utf8');
+      const size = fs.fstatSync(fd).size;
+      const lines = countLines(readAll(fd, size)) + countLines(data);
+      const big =
+        capProblem(file, size + data.length) ??
+        (lines > MAX_FILE_LINES ? `${file} would have more than ${MAX_FILE_LINES} lines` : null);
+      if (big) throw new EditError(`${big}; the daemon would refuse the whole file. Remove lapsed entries first`);
       const n = fs.writeSync(fd, data);
       if (n !== data.length) throw new EditError(`short write to ${file} (${n} of ${data.length} bytes)`);
       fs.fsyncSync(fd);
@@ -93,7 +111,13 @@ function hasLine(file: string, line: string): boolean {
  * we start again from the new content, so no appended line is lost.
  */
 export function removeTarget(linkOrFile: string, target: RevocationTarget): number {
-  const file = fs.realpathSync(linkOrFile); // rewrite the file a symlink points at, not the link itself
+  // Rewrite the file a symlink points at, not the link itself, and only where the daemon would read it.
+  const where = resolveRootOnly(linkOrFile);
+  if (!where.ok) {
+    if (where.missing) throw Object.assign(new Error(where.message), { code: 'ENOENT' });
+    throw new EditError(`${where.message}; the daemon ignores it. Fix the path first`);
+  }
+  const file = where.real;
   const wanted = targetKey(target);
   for (let attempt = 0; attempt < 10; attempt++) {
     // Held open across the rename: an append that still lands on the old file is carried over below.

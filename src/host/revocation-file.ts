@@ -1,11 +1,20 @@
 // Reading the revocation file safely. It decides whose sessions are ended, so it must be root's alone:
-// owned by root and not writable by group or others (checked on the opened file, after following a
-// symlink, so a swap between check and read cannot slip a user's file in).
+// owned by root and not writable by group or others (checked on the opened file), and so must every
+// directory and symlink on its way (safe-path.ts). The daemon reads it on every change, synchronously, so
+// its size and line count are capped to keep one read + parse well under 50 ms (bench/RESULTS.md,
+// "Revocation file"): a larger file is refused before it is parsed (or, by size, before it is read).
 import fs from 'node:fs';
 import { parseRevocations, type ParsedRevocations } from '../revocation/parse.js';
+import { resolveRootOnly } from './safe-path.js';
 
-/** A revocation file this large is not a list of revocations. */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** A revocation file this large is not a list of revocations (1 MiB: ~13,000 typical lines). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Nor one of more lines than this. Parsing costs per line: 5,000 entries took 20-65 ms a read on this
+ * 2-core machine under load, 2,000 stay well under 50 ms (bench/RESULTS.md, "Revocation file"). More than
+ * hand-kept lists hold; the fleet's list comes through its own source.
+ */
+export const MAX_FILE_LINES = 2000;
 
 export interface FileIdentity {
   dev: number;
@@ -43,18 +52,49 @@ export function unsafeReason(st: fs.Stats): string | null {
   return null;
 }
 
+/** Why a file of this size and content would be refused, or null. */
+export function capProblem(path: string, size: number, data?: Uint8Array, maxLines = MAX_FILE_LINES): string | null {
+  if (size > MAX_FILE_BYTES) return `${path} is larger than ${MAX_FILE_BYTES} bytes`;
+  if (data !== undefined && countLines(data, maxLines + 1) > maxLines) return `${path} has more than ${maxLines} lines`;
+  return null;
+}
+
+/** Newlines in `data`, counting no further than `stop`. */
+export function countLines(data: Uint8Array, stop = Infinity): number {
+  let n = 0;
+  for (let i = data.indexOf(0x0a); i !== -1 && n < stop; i = data.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
 export function readRevocationFile(path: string): ReadResult {
-  return readRevocationFileWith(path, unsafeReason);
+  const where = resolveRootOnly(path);
+  if (!where.ok) return where;
+  // O_NOFOLLOW: the path was resolved and checked link by link.
+  return readRevocationFileWith(path, unsafeReason, { open: where.real, noFollow: true });
+}
+
+export interface ReadOptions {
+  /** The path to open (default: `path`), e.g. the checked real path. */
+  open?: string;
+  noFollow?: boolean;
+  /** The line cap (default MAX_FILE_LINES). */
+  maxLines?: number;
 }
 
 /**
  * The revocation file's read with another ownership rule (`unsafe` says why a file may not be trusted):
  * the fleet revocation file is the fleet service's, not root's (host/atomic.ts readTrustedRevocations).
  */
-export function readRevocationFileWith(path: string, unsafe: (st: fs.Stats) => string | null): ReadResult {
+export function readRevocationFileWith(
+  path: string,
+  unsafe: (st: fs.Stats) => string | null,
+  opts: ReadOptions = {},
+): ReadResult {
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK); // a FIFO must not hang us
+    // O_NONBLOCK: a FIFO must not hang us.
+    const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (opts.noFollow ? fs.constants.O_NOFOLLOW : 0);
+    fd = fs.openSync(opts.open ?? path, flags);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, missing: code === 'ENOENT', message: `cannot open ${path}: ${code}` };
@@ -63,9 +103,15 @@ export function readRevocationFileWith(path: string, unsafe: (st: fs.Stats) => s
     const st = fs.fstatSync(fd);
     const why = unsafe(st);
     if (why) return { ok: false, missing: false, message: `${path} is unsafe: ${why}` };
-    if (st.size > MAX_FILE_BYTES)
-      return { ok: false, missing: false, message: `${path} is larger than ${MAX_FILE_BYTES} bytes` };
-    return { ok: true, parsed: parseRevocations(readAll(fd, st.size)), identity: identityOf(st) };
+    const big = capProblem(path, st.size); // before reading a byte of it
+    if (big) return { ok: false, missing: false, message: big };
+    const data = readAll(fd, st.size);
+    // A chown or chmod while we read makes what we read untrusted: refused, the next read decides.
+    const after = unsafe(fs.fstatSync(fd));
+    if (after) return { ok: false, missing: false, message: `${path} is unsafe: ${after} (changed while being read)` };
+    const long = capProblem(path, data.length, data, opts.maxLines);
+    if (long) return { ok: false, missing: false, message: long };
+    return { ok: true, parsed: parseRevocations(data), identity: identityOf(st) };
   } catch (e) {
     return {
       ok: false,

@@ -31,18 +31,39 @@ export const MAX_LINE_BYTES = 4096;
 const UID_MAX = 4294967294; // (uid_t)-1 means "no uid"
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Keeps a byte-order mark, so that the first line reads as it does when decoded alone (trim() drops it). */
+const wholeUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function parseRevocations(data: Uint8Array | string): ParsedRevocations {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const entries: Revocation[] = [];
   const errors: LineError[] = [];
-  const { lines, rest } = completeLines(bytes);
-  lines.forEach((raw, i) => {
-    const res = parseLine(raw.subarray(0, raw.length - 1), i + 1);
+  const rest = bytes.lastIndexOf(0x0a) + 1;
+  // One decode for the whole file when it is valid UTF-8 (the usual case), and line offsets rather than a
+  // subarray per line: a decode call and a subarray per line made a file of many short lines cost
+  // microseconds a line (bench/RESULTS.md, "Revocation file"). A newline byte never occurs inside a UTF-8
+  // sequence, so the text splits into the same lines.
+  const texts = decodeWhole(bytes.subarray(0, rest));
+  let line = 0;
+  for (let start = 0; start < rest;) {
+    const nl = bytes.indexOf(0x0a, start);
+    const res = parseLine(bytes, start, nl, ++line, texts?.[line - 1]);
     if (res && 'message' in res) errors.push(res);
     else if (res) entries.push(res);
-  });
+    start = nl + 1;
+  }
   return { entries, errors, pendingBytes: bytes.length - rest };
+}
+
+/** The lines of `bytes` (which ends in a newline, or is empty) as text, or null if it is not all UTF-8. */
+function decodeWhole(bytes: Uint8Array): string[] | null {
+  let text: string;
+  try {
+    text = wholeUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+  return text.split('\n');
 }
 
 /**
@@ -61,14 +82,30 @@ export function completeLines(bytes: Uint8Array): { lines: Uint8Array[]; rest: n
   return { lines, rest: start };
 }
 
-function parseLine(raw: Uint8Array, line: number): Revocation | LineError | null {
-  const bytes = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw; // CRLF files
-  if (bytes.length > MAX_LINE_BYTES) return { line, message: `line longer than ${MAX_LINE_BYTES} bytes` };
+/**
+ * The line of `file` from `start` to its newline at `nl`. `decoded`: its text (with a CR that ends it),
+ * when the whole file was decoded at once.
+ */
+function parseLine(
+  file: Uint8Array,
+  start: number,
+  nl: number,
+  line: number,
+  decoded?: string,
+): Revocation | LineError | null {
+  const cr = nl > start && file[nl - 1] === 0x0d; // CRLF files
+  const end = cr ? nl - 1 : nl;
+  if (end - start > MAX_LINE_BYTES) return { line, message: `line longer than ${MAX_LINE_BYTES} bytes` };
+  if (end === start) return null;
   let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { line, message: 'not valid UTF-8' };
+  if (decoded !== undefined) {
+    text = cr ? decoded.slice(0, -1) : decoded;
+  } else {
+    try {
+      text = utf8.decode(file.subarray(start, end));
+    } catch {
+      return { line, message: 'not valid UTF-8' };
+    }
   }
   // Tabs are white space; every other control character (NUL, ESC, ...) means binary junk.
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) return { line, message: 'contains control characters' };
@@ -105,6 +142,8 @@ function parseEntry(text: string, line: number): Revocation | string {
   return { target, line, reason, until };
 }
 
+const QUOTE_OR_BACKSLASH = /["\\]/g;
+
 interface Field {
   key: string;
   value: string;
@@ -130,21 +169,27 @@ function tokenize(text: string): [string, ...Field[]] | string {
     if (key === undefined) return `unexpected text "${word()}" (fields look like reason="..." or until=...)`;
     i += key.length + 1;
     if (text[i] === '"') {
+      // From one quote or backslash to the next, not a character at a time: a 4 KB reason stays cheap.
       let value = '';
-      i++;
+      let from = i + 1;
+      QUOTE_OR_BACKSLASH.lastIndex = from;
       for (;;) {
-        if (i >= text.length) return `${key}= has an unterminated quote`;
-        const c = text[i]!;
-        if (c === '"') break;
-        if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) {
-          value += text[i + 1];
-          i += 2;
-          continue;
+        const m = QUOTE_OR_BACKSLASH.exec(text);
+        if (m === null) return `${key}= has an unterminated quote`;
+        const at = m.index;
+        if (text[at] === '"') {
+          value += text.slice(from, at);
+          i = at + 1;
+          break;
         }
-        value += c;
-        i++;
+        const next = text[at + 1];
+        if (next === '"' || next === '\\') {
+          value += text.slice(from, at) + next;
+          from = at + 2;
+        }
+        // A backslash before anything else is kept as it is (it stays in text.slice(from, ...)).
+        QUOTE_OR_BACKSLASH.lastIndex = next === '"' || next === '\\' ? at + 2 : at + 1;
       }
-      i++;
       if (i < text.length && text[i] !== ' ' && text[i] !== '\t')
         return `${key}= has text right after its closing quote`;
       fields.push({ key, value });

@@ -17,6 +17,9 @@ import {
 
 export type SourceName = NonNullable<Revocation['source']>;
 
+/** Bad lines logged one by one per read; the rest are counted in one line. */
+export const MAX_LOGGED_ERRORS = 20;
+
 export interface RevocationStoreDeps {
   log: Logger;
   /** Told after the list in force changed (entries added, removed or edited). */
@@ -77,11 +80,20 @@ export class RevocationStore {
     this.loaded = true;
     const { errors, pendingBytes } = res.parsed;
     const entries = res.parsed.entries.map((e) => ({ ...e, source: this.source() }));
-    for (const e of errors)
+    // One log line each for the first bad lines only: a file of thousands of them must not flood the log
+    // and block the loop on every re-read (bench/RESULTS.md, "Revocation file"); revocation.load counts all.
+    for (const e of errors.slice(0, MAX_LOGGED_ERRORS))
       this.deps.log.warn(
         { event: 'revocation.error', source: this.source(), path: this.path, line: e.line, message: e.message },
         'bad revocation line skipped',
       );
+    if (errors.length > MAX_LOGGED_ERRORS) {
+      const message = `${errors.length - MAX_LOGGED_ERRORS} more bad lines skipped, not logged one by one`;
+      this.deps.log.warn(
+        { event: 'revocation.error', source: this.source(), path: this.path, line: null, message },
+        message,
+      );
+    }
     const changed = !sameEntries(this.entries, entries);
     this.entries = Object.freeze(entries);
     this.deps.log.info(

@@ -75,11 +75,11 @@ describe('fleet: config section', () => {
         ].join('\n'),
       ),
       [
-        'c.yaml:2:15: fleet.endpoints[0]: expected a URL like https://etcd-1.example:2379 (scheme, host and port) (got "etcd:2379")',
-        'c.yaml:3:11: fleet.prefix: must start and end with "/", like /moshwarden/v1/ (got "moshwarden")',
+        'c.yaml:2:15: fleet.endpoints[0]: expected a URL like https://etcd-1.example:2379 (scheme, host and port) (got etcd:2379)',
+        'c.yaml:3:11: fleet.prefix: must start and end with "/", like /moshwarden/v1/ (got moshwarden)',
         'c.yaml:4:14: fleet.lease_ttl: expected a duration like 10s or 1h30m (got 10)',
         'c.yaml:5:3: fleet.bogus: unknown key; allowed here: endpoints, prefix, host, ca, cert, key, revocation_file, sessions_file, status_file, lease_ttl, strict',
-        'c.yaml:6:11: fleet.strict: must be between 10s and 31536000s (got "1s")',
+        'c.yaml:6:11: fleet.strict: must be between 10s and 31536000s (got 1s)',
       ],
     );
     assert.match(errors('fleet:\n  host: web-1\n')[0]!, /fleet.endpoints: the fleet section needs endpoints/);
