@@ -9,6 +9,8 @@ import type { RunnerHost } from './runner.js';
 export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun'>, RunnerHost {
   /** The pty's times now (host/pty.ts statPty). */
   readPty(tty: string): PtyTimes | null;
+  /** Watches event-loop blocks until `stop()`, which returns the longest in ms (host/clock.ts). */
+  watchBlocks?(): { stop(): number };
 }
 
 export interface DaemonDeps {
@@ -21,6 +23,8 @@ export interface DaemonDeps {
   onWarnRefused?(): void;
   /** Told after each pass: the sessions as the daemon now sees them, and how long the scan took (metrics). */
   onPass?(sessions: readonly Session[], scanMs: number, now: number): void;
+  /** How often a pass reads all of /proc (default: daemon/runner.ts FULL_SCAN_EVERY_MS). */
+  fullScanEveryMs?: number;
 }
 
 export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {

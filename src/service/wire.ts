@@ -95,6 +95,7 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
     log,
     revocations: () => revocations.current(),
     onWarnRefused: checkWarnings,
+    fullScanEveryMs: fullScanEvery(),
     onPass: (sessions, scanMs, now) => {
       metrics.scanned(sessions, scanMs, now);
       textfile.write();
@@ -120,4 +121,14 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
   checkedAt = -Infinity; // the first refusal looks again: the mount may have changed since the start
   const cron = startSchedules(initial.schedules, (s) => void daemon.sweep(s), log);
   return { logger, log, audit, daemon, fileSource, revocations, ptys, utmp, cron };
+}
+
+/**
+ * MOSHWARDEN_FULL_SCAN_EVERY_MS: for the benchmark only (bench/stall.ts), which needs full reads of /proc
+ * often enough to send a revocation in the middle of one; not a setting (docs/architecture.md, "Speed").
+ */
+function fullScanEvery(): number | undefined {
+  const raw = self.env('MOSHWARDEN_FULL_SCAN_EVERY_MS');
+  const v = raw ? Number(raw) : NaN;
+  return Number.isFinite(v) && v >= 0 ? v : undefined;
 }

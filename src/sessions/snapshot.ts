@@ -22,6 +22,11 @@ export interface SnapshotOptions {
   /** A fresh slicer for each snapshot (host/clock.ts). */
   slicer(): Slicer;
   utmpPath?: string;
+  /**
+   * Candidates by name only (the scan before servers were found by behaviour): for the benchmark's
+   * comparison of the two (bench/discovery.ts), never set by the daemon.
+   */
+  nameOnly?: boolean;
 }
 
 /** Processes first seen this recently are read again: a forkpty child may not have become a session leader yet. */
@@ -62,7 +67,7 @@ export class Snapshotter {
       if (++n % 500 === 0) await slicer.pause();
       if (p.comm === MOSH) byName.push(p);
       const pts = p.session === p.pid ? p.pts : null;
-      if (pts !== null) {
+      if (pts !== null && this.opts.nameOnly !== true) {
         led.add(pts);
         if (p.ppid > 1) leaderParents.add(p.ppid);
       }
