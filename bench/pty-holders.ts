@@ -26,7 +26,8 @@ export async function startPtyHolders(n: number, name: string, user: string | nu
   const script = path.join(dir, 'holders.py');
   fs.writeFileSync(script, LOOKALIKES_PY, { mode: 0o644 });
   fs.chmodSync(dir, 0o755);
-  const argv = ['python3', script, String(n), name];
+  // The system's python3 (root's PATH may lead to a per-user install the test user cannot run).
+  const argv = ['/usr/bin/python3', script, String(n), name];
   const cmd = user ? ['setpriv', '--reuid', user, '--regid', user, '--init-groups', ...argv] : argv;
   const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

@@ -130,9 +130,12 @@ export class Daemon {
     });
     atExit(() => killChild(this.child, 'SIGKILL'));
     let partial = '';
+    // BENCH_DAEMON_LOG=FILE: every daemon's lines are also appended there (for looking into a result).
+    const keep = process.env.BENCH_DAEMON_LOG;
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');
       partial = parts.pop() ?? '';
+      if (keep) fs.appendFileSync(keep, parts.map((p) => `${p}\n`).join(''));
       for (const p of parts) {
         try {
           this.lines.push(JSON.parse(p) as Line);
