@@ -63,7 +63,13 @@ export async function benchFlood(log: (s: string) => void, quick: boolean): Prom
   };
   const { dir, file, config } = daemonFiles('mw-bench-flood-', `${SCAN_INTERVAL_MS / 1000}s`);
   log(`flood: starting ${fakes} look-alike sessions as ${FLOODER}`);
-  const holders = await startPtyHolders(fakes, 'mosh-server', FLOODER);
+  let holders: Awaited<ReturnType<typeof startPtyHolders>>;
+  try {
+    holders = await startPtyHolders(fakes, 'mosh-server', FLOODER);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { ...result, error: e instanceof Error ? e.message : String(e) };
+  }
   const d = new Daemon(config);
   let maxRss = 0;
   let sampling = true;
