@@ -14,8 +14,8 @@ export interface RunnerHost {
 /**
  * Every pass reads the processes it has not seen before, which is where a new session is. Only a pid
  * that died and was re-used between two passes hides from that: the pid counter must wrap pid_max
- * (32,768, or 4,194,304 with systemd's default) within one scan interval. A full read of /proc (270 ms
- * at 10,000 processes, measured) is therefore done at start and as a safety net every few minutes, not
+ * (32,768, or 4,194,304 with systemd's default) within one scan interval. A full read of /proc (~160 ms of CPU
+ * at 10,000 processes, bench/RESULTS.md) is therefore done at start and as a safety net every few minutes, not
  * on every new pty (ssh logins and tmux panes make those too).
  */
 export const FULL_SCAN_EVERY_MS = 5 * 60_000;
