@@ -28,6 +28,8 @@ export interface FloodBench {
   /** Max VmRSS sampled every 250 ms from the first fake found to the end, and VmHWM at the end (MiB). */
   maxRssMiB: number;
   peakRssMiB: number;
+  /** Max VmRSS in the quiet window: the flood alone, before the other user's sessions (MiB). */
+  quietRssMiB: number;
   /** Lines of level info and up between consecutive scan.pass lines, over a quiet window with the fakes. */
   quietPasses: number;
   linesPerPass: number[];
@@ -56,6 +58,7 @@ export async function benchFlood(log: (s: string) => void, quick: boolean): Prom
     othersEnded: 0,
     maxRssMiB: NaN,
     peakRssMiB: NaN,
+    quietRssMiB: NaN,
     quietPasses: 0,
     linesPerPass: [],
     linesByEvent: {},
@@ -94,7 +97,9 @@ export async function benchFlood(log: (s: string) => void, quick: boolean): Prom
 
     // A quiet window: the lines the daemon writes per pass with 2,000 sessions and nothing due.
     const mark = d.lines.length;
+    maxRss = 0;
     await sleep(QUIET_MS);
+    result.quietRssMiB = maxRss / 1024;
     const window = d.lines.slice(mark, d.lines.length);
     let current = -1; // lines before the first scan.pass in the window are not a whole pass
     for (const l of window) {
@@ -156,7 +161,7 @@ export function floodVerdicts(b: FloodBench): { target: string; measured: string
     },
     {
       target: `Daemon RSS ≤ ${FLOOD_RSS_MIB} MB with the flood (max VmRSS, sampled every 250 ms from the first fake found)`,
-      measured: `${b.maxRssMiB.toFixed(1)} MiB (VmHWM since start ${b.peakRssMiB.toFixed(1)} MiB)`,
+      measured: `${b.maxRssMiB.toFixed(1)} MiB (the flood alone, in the quiet window: ${b.quietRssMiB.toFixed(1)} MiB; VmHWM since start ${b.peakRssMiB.toFixed(1)} MiB)`,
       ok: b.maxRssMiB <= FLOOD_RSS_MIB,
     },
     {
