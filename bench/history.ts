@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { spliceSection } from './report.js';
+import { marked } from './sections.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const preload = fileURLToPath(new URL('./hwm-preload.js', import.meta.url));
@@ -234,13 +234,9 @@ export async function benchHistory(log: (s: string) => void, quick: boolean): Pr
   }
 }
 
-export const HISTORY_START = '<!-- history: written by bench/history.ts -->';
-export const HISTORY_END = '<!-- /history -->';
-
 export function renderHistory(b: HistoryBench, command: string): string {
   const gz = b.files.filter((f) => f.name.endsWith('.gz'));
   const out = [
-    HISTORY_START,
     '## `moshwarden history` on a year of audit logs',
     '',
     `- Command: \`${command}\`; ${new Date().toISOString()}; Node ${process.version}, ${os.cpus().length} cores`,
@@ -256,13 +252,6 @@ export function renderHistory(b: HistoryBench, command: string): string {
     }),
     '',
     'The log is streamed (readline over a gunzip stream per file, oldest first); memory follows the sessions kept for the answer (the rows), not the lines read: compare the filtered queries.',
-    HISTORY_END,
-    '',
   ];
-  return out.join('\n');
-}
-
-/** Puts the history section into an existing report (for `--only history`), replacing an older one. */
-export function spliceHistory(report: string, section: string): string {
-  return spliceSection(report, HISTORY_START, HISTORY_END, section);
+  return marked('history', out.join('\n'));
 }

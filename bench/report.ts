@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { median, percentile, type Timing } from './measure.js';
 import type { ProcessCost, SteadyResult, Window } from './steady.js';
+import { FULL_SCAN_EVERY_MS } from '../src/daemon/runner.js';
+import { BEHAVIOUR_FULL, type DiscoveryRun } from './discovery.js';
 
 export interface Machine {
   cores: number;
@@ -68,6 +70,7 @@ export interface Run {
   machine: Machine;
   runtimeS: number;
   sections: ScanSection[];
+  discovery?: DiscoveryRun[];
   steady: (SteadyResult & { extraTarget: number; extraReached: number; spawnError: string | null }) | null;
 }
 
@@ -75,10 +78,11 @@ export interface Run {
 export const SCAN_TARGET_EXTRA = 1000;
 export const SCAN_TARGET_MS = 10;
 export const RATIO_TARGET = 5;
-export const CPU_TARGET_PCT = 0.5;
+/** Issue 10: ≤ 0.1 % of a core at 10,000 processes, with servers found by behaviour (was 0.5 %). */
+export const CPU_TARGET_PCT = 0.1;
 export const RSS_TARGET_MIB = 60;
 /** The daemon's safety-net full scan (src/daemon/runner.ts FULL_SCAN_EVERY_MS). */
-const FULL_SCAN_EVERY_S = 300;
+const FULL_SCAN_EVERY_S = FULL_SCAN_EVERY_MS / 1000;
 
 const ms = (v: number) => (Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 const times = (v: number) => (Number.isFinite(v) ? `${v >= 10 ? v.toFixed(0) : v.toFixed(1)}×` : 'n/a');
@@ -137,16 +141,18 @@ export function targetRows(run: Run): TargetRow[] {
         .filter(Boolean)
         .join('; '),
     });
-    const full = run.sections
-      .find((s) => s.extraTarget === st.extraTarget)
-      ?.timings.find((t) => !t.baseline && t.name.includes('scan(true)'));
+    // The daemon's own full read (Discovery, name + behaviour) at the same size, CPU per call.
+    const full = run.discovery
+      ?.find((d) => d.extraTarget === st.extraTarget)
+      ?.timings.find((t) => t.name === BEHAVIOUR_FULL);
     if (full) {
-      const amortized = daemon.cpuPct + (median(full.wallMs) / 1000 / FULL_SCAN_EVERY_S) * 100;
+      const cpuMs = full.cpuMsTotal / full.wallMs.length;
+      const amortized = daemon.cpuPct + (cpuMs / 1000 / FULL_SCAN_EVERY_S) * 100;
       rows.push({
-        target: `… the same, with the ${FULL_SCAN_EVERY_S / 60}-minute safety full scan amortized (not inside the window)`,
-        measured: `${pct(amortized)} (+ ${ms(median(full.wallMs))} ms every ${FULL_SCAN_EVERY_S} s)`,
+        target: `… the same, with the ${FULL_SCAN_EVERY_S / 60}-minute safety full read amortized (not inside the window)`,
+        measured: `${pct(amortized)} (+ ${ms(cpuMs)} ms CPU every ${FULL_SCAN_EVERY_S} s)`,
         ok: amortized <= CPU_TARGET_PCT,
-        note: 'estimate from the full-scan median at the same size',
+        note: 'estimate: CPU per call of the daemon’s full read (Discovery, name + behaviour) at the same size',
       });
     }
     rows.push({
@@ -372,12 +378,4 @@ export function summary(run: Run): string {
   return targetRows(run)
     .map((r) => `${r.ok ? 'PASS' : 'MISS'}  ${r.target}: ${r.measured}${r.note ? ` (${r.note})` : ''}`)
     .join('\n');
-}
-
-/** Replaces the section between `start` and `end` in a report (or appends it), for `--only NAME` runs. */
-export function spliceSection(report: string, start: string, end: string, section: string): string {
-  const a = report.indexOf(start);
-  const b = report.indexOf(end);
-  if (a === -1 || b === -1) return `${report.replace(/\n*$/, '\n\n')}${section}`;
-  return report.slice(0, a) + section + report.slice(b + end.length).replace(/^\n/, '');
 }

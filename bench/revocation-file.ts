@@ -12,11 +12,9 @@ import { createLogger } from '../src/log/logger.js';
 import { MAX_LINE_BYTES } from '../src/revocation/parse.js';
 import { RevocationStore } from '../src/revocation/store.js';
 import { percentile } from './measure.js';
-import { spliceSection } from './report.js';
+import { marked } from './sections.js';
 import type { Logger } from '../src/log/events.js';
 
-export const REVFILE_START = '<!-- revocation-file: written by bench/revocation-file.ts -->';
-export const REVFILE_END = '<!-- /revocation-file -->';
 const TARGET_MS = 50;
 
 interface Case {
@@ -138,8 +136,7 @@ function countErrors(b: Buffer): number {
 
 export function renderRevocationFile(b: RevocationFileBench, command: string): string {
   const worst = Math.max(...b.cases.flatMap((c) => c.ms));
-  return [
-    REVFILE_START,
+  const body = [
     '## Revocation file: how long one read blocks the loop',
     '',
     `- Command: \`${command}\`; ${new Date().toISOString()}; Node ${process.version}, ${os.cpus().length} cores, load average ${os
@@ -155,11 +152,6 @@ export function renderRevocationFile(b: RevocationFileBench, command: string): s
       (c) =>
         `| ${c.name} | ${c.bytes.toLocaleString('en')} | ${c.lines.toLocaleString('en')} | ${c.entries.toLocaleString('en')} | ${c.refused ? 'yes' : 'no'} | ${percentile(c.ms, 50).toFixed(1)} | ${percentile(c.ms, 99).toFixed(1)} | ${Math.max(...c.ms).toFixed(1)} |`,
     ),
-    REVFILE_END,
-    '',
   ].join('\n');
-}
-
-export function spliceRevocationFile(report: string, section: string): string {
-  return spliceSection(report, REVFILE_START, REVFILE_END, section);
+  return marked('revocation-file', body);
 }

@@ -7,118 +7,13 @@
 // kill(2)). Its `time` has millisecond precision, as does the timestamp taken just before the append's
 // write(2), and the pty's creation (its ctime, found through this process's own inotify watch on /dev/pts). Each session's exit
 // is then awaited, so a SIGTERM logged but not acted on would show as a failure, not a fast number.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readStat } from '../src/host/proc.js';
+import { percentile } from './measure.js';
+import { Daemon, daemonFiles, ensureUser, launchPid, startTicks, waitGone, type Line } from './real.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const USER = 'mw-test-alice';
 const PORT_BASE = 62000; // a range of our own, away from the e2e tests' 61000-61999
-
-interface Line {
-  event?: string;
-  pid?: number;
-  signal?: string;
-  time?: string;
-  /** session.signal: when kill(2) returned (the line itself may be written a little later). */
-  at?: string;
-  entries?: number;
-}
-
-function ensureUser(): void {
-  try {
-    execFileSync('getent', ['passwd', USER], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', USER], { stdio: 'ignore' });
-  }
-}
-
-/** Starts one mosh-server as USER (setpriv: no PAM, ~20 ms); returns its pid (printed on stderr). */
-function launchPid(port: number): number {
-  const r = spawnSyncText('setpriv', [
-    '--reuid',
-    USER,
-    '--regid',
-    USER,
-    '--init-groups',
-    'env',
-    '-i',
-    'LANG=C.UTF-8',
-    `HOME=/home/${USER}`,
-    'PATH=/usr/bin:/bin',
-    'mosh-server',
-    'new',
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(port),
-  ]);
-  const m = /detached, pid = (\d+)/.exec(r);
-  if (!m) throw new Error(`mosh-server did not start: ${r}`);
-  return Number(m[1]);
-}
-
-function spawnSyncText(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
-}
-
-/** Start time of a live (non-zombie) process, or null once it is gone. */
-function startTicks(pid: number): number | null {
-  const st = readStat(pid);
-  return st === null || st.state === 'Z' ? null : st.startTicks;
-}
-
-async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
-  const until = Date.now() + timeoutMs;
-  let alive = pids;
-  while (alive.length && Date.now() < until) {
-    alive = alive.filter((p) => startTicks(p) !== null);
-    if (alive.length) await new Promise((r) => setTimeout(r, 20));
-  }
-  return alive;
-}
-
-class Daemon {
-  readonly lines: Line[] = [];
-  private readonly child;
-  get pid(): number {
-    return this.child.pid!;
-  }
-  constructor(config: string) {
-    this.child = spawn(process.execPath, [path.join(root, 'bin/moshwarden.js'), 'run', '--config', config], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let partial = '';
-    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const p of parts) {
-        try {
-          this.lines.push(JSON.parse(p) as Line);
-        } catch {
-          // not ours
-        }
-      }
-    });
-  }
-  async waitFor(pred: (l: Line) => boolean, timeoutMs: number, from = 0): Promise<Line> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.lines.slice(from).find(pred);
-      if (hit) return hit;
-      if (Date.now() > until) throw new Error('timed out waiting for the daemon');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  async stop(): Promise<void> {
-    this.child.kill('SIGTERM');
-    await new Promise((r) => this.child.once('close', r));
-  }
-}
 
 export interface RevocationBench {
   /** floorMs: the same number of sessions ended by this process itself (identity check + kill(2) each, no
@@ -127,22 +22,10 @@ export interface RevocationBench {
   newSession: { trials: number; latenciesMs: number[]; leftAlive: number };
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 export async function benchRevocation(log: (s: string) => void, quick: boolean): Promise<RevocationBench> {
-  ensureUser();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-rev-'));
-  const file = path.join(dir, 'revoked');
-  fs.writeFileSync(file, '', { mode: 0o600 });
-  const config = path.join(dir, 'config.yaml');
+  ensureUser(USER);
   // A long scan interval: what is measured is the watch-driven path, not a scan that happened to come.
-  fs.writeFileSync(
-    config,
-    `scan_interval: 10m\nrevocation_file: ${file}\ndefaults:\n  grace: 2s\nlog:\n  level: debug\n`,
-  );
+  const { dir, file, config } = daemonFiles('mw-bench-rev-', '10m');
   const d = new Daemon(config);
   await d.waitFor((l) => l.event === 'daemon.start', 10_000);
   if (process.env.REVBENCH_NICE) os.setPriority(d.pid, Number(process.env.REVBENCH_NICE));
@@ -165,20 +48,13 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
       const run = { sessions: n, trials, latenciesMs: [] as number[], floorMs: [] as number[], leftAlive: 0 };
       for (let t = 0; t < trials; t++) {
         const pids: number[] = [];
-        for (let i = 0; i < n; i++) pids.push(launchPid(port++));
-        for (const pid of pids) await d.waitFor((l) => l.event === 'session.start' && l.pid === pid, 20_000);
+        for (let i = 0; i < n; i++) pids.push(launchPid(USER, port++));
+        await d.waitStarted(pids, 20_000);
         await new Promise((r) => setTimeout(r, 200)); // let the daemon go quiet
         const mark = d.lines.length;
         const t0 = Date.now(); // just before the write
         fs.appendFileSync(file, `${USER}\n`);
-        for (const pid of pids) {
-          const sig = await d.waitFor(
-            (l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM',
-            10_000,
-            mark,
-          );
-          run.latenciesMs.push(Date.parse(sig.at ?? sig.time!) - t0);
-        }
+        run.latenciesMs.push(...(await d.sigtermLatencies(pids, t0, mark)));
         if (process.env.REVBENCH_DEBUG) {
           for (const l of d.lines.slice(mark))
             if (l.event !== 'session.signal' && l.event !== 'session.terminate' && l.event !== 'session.end')
@@ -201,8 +77,8 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
       // The floor: the same number of sessions, signalled by this process directly (the daemon watches,
       // but nothing revokes them, so it stays out of the way apart from logging their start and end).
       const pids: number[] = [];
-      for (let i = 0; i < n; i++) pids.push(launchPid(port++));
-      for (const pid of pids) await d.waitFor((l) => l.event === 'session.start' && l.pid === pid, 20_000);
+      for (let i = 0; i < n; i++) pids.push(launchPid(USER, port++));
+      await d.waitStarted(pids, 20_000);
       await new Promise((r) => setTimeout(r, 200));
       const ticks = pids.map(startTicks);
       const f0 = Date.now();
@@ -235,7 +111,7 @@ export async function benchRevocation(log: (s: string) => void, quick: boolean):
     for (let t = 0; t < trials; t++) {
       created.clear();
       const mark = d.lines.length;
-      const pid = launchPid(port++);
+      const pid = launchPid(USER, port++);
       const sig = await d.waitFor(
         (l) => l.event === 'session.signal' && l.pid === pid && l.signal === 'SIGTERM',
         10_000,

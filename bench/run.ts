@@ -1,12 +1,14 @@
-// `npm run bench`: scan cost against ps-list at ~1,000 / ~5,000 / ~10,000 extra processes, then the real
-// daemon's steady CPU and RSS at ~10,000, then revocation latency on real sessions (bench/revocation.ts);
-// then `moshwarden history` on a generated year of audit logs (bench/history.ts); writes bench/RESULTS.md
-// and prints a summary.
+// `npm run bench`: scan cost against ps-list at ~1,000 / ~5,000 / ~10,000 extra processes, and the cost of
+// finding servers by behaviour against the name-only scan at ~1,000 and ~10,000 (bench/discovery.ts); then
+// the real daemon's steady CPU and RSS at ~10,000, and a revocation during its full read of /proc there
+// (bench/stall.ts); then revocation latency on real sessions (bench/revocation.ts), the same under a flood
+// of 2,000 look-alike sessions (bench/flood.ts), and `moshwarden history` on a generated year of audit
+// logs (bench/history.ts); writes bench/RESULTS.md and prints a summary.
 //
 // BENCH_QUICK=1 shrinks every size and window (for checking the benchmark itself; not for results).
-// `npm run bench -- --only history` runs only the history benchmark and replaces its section of RESULTS.md;
-// `--only revocation-file` likewise for how long one read of a hostile revocation file blocks the loop
-// (bench/revocation-file.ts; not part of the full run).
+// `npm run bench -- --only NAME` (history, discovery, stall, flood, revocation-file) runs one part alone and
+// replaces its section of RESULTS.md; revocation-file (how long one read of a hostile revocation file blocks
+// the loop, bench/revocation-file.ts) runs only alone.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +21,13 @@ import { machineFacts, renderReport, summary, type Run, type ScanSection } from 
 import { ExtraProcesses } from './spawn.js';
 import { measureSteady } from './steady.js';
 import { benchRevocation, renderRevocation } from './revocation.js';
-import { benchHistory, renderHistory, spliceHistory } from './history.js';
-import { benchRevocationFile, renderRevocationFile, spliceRevocationFile } from './revocation-file.js';
+import { benchHistory, renderHistory } from './history.js';
+import { benchRevocationFile, renderRevocationFile } from './revocation-file.js';
+import { measureDiscovery, renderDiscovery, type DiscoveryRun } from './discovery.js';
+import { benchStall, renderStall, stallVerdicts } from './stall.js';
+import { benchFlood, floodVerdicts, renderFlood } from './flood.js';
+import { startPtyHolders, type PtyHolders } from './pty-holders.js';
+import { splice } from './sections.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -80,35 +87,65 @@ async function subjects(reps: number, psReps: number): Promise<Subject[]> {
   ];
 }
 
-/** `--only history`: just that benchmark, its section of RESULTS.md replaced and the rest kept. */
-async function onlyHistory(): Promise<number> {
-  const command = `${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench -- --only history`;
-  const bench = await benchHistory(log, quick);
+/** Sizes of the discovery comparison (issue 10: 1,000 and 10,000 processes). */
+const DISCOVERY_AT = quick ? [100, 300] : [1000, 10000];
+/** tmux/script-like pty holders on the host while discovery is measured (the candidates by behaviour). */
+const PTY_HOLDERS = 20;
+const HOLDERS_NOTE = `${PTY_HOLDERS} pty holders started by the benchmark (python3, a pty master whose child leads the pty, no UDP: what tmux, screen and \`script\` look like) are on the host besides the extra \`sleep\` processes.`;
+
+/** `--only NAME`: that part alone, its section of RESULTS.md replaced and the rest kept. */
+async function onlyOne(what: string): Promise<number> {
+  const command = `${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench -- --only ${what}`;
+  let section: string;
+  let ok = true;
+  if (what === 'history') {
+    const bench = await benchHistory(log, quick);
+    section = renderHistory(bench, command);
+    ok = bench.runs.every((r) => r.code === 0);
+  } else if (what === 'discovery') {
+    const extra = new ExtraProcesses();
+    const holders = await startPtyHolders(PTY_HOLDERS, 'ptyholder', null);
+    const runs: DiscoveryRun[] = [];
+    for (const size of DISCOVERY_AT) runs.push(await discoveryAt(extra, size));
+    await holders.stop();
+    await extra.killAll();
+    section = renderDiscovery(runs, command, HOLDERS_NOTE);
+  } else if (what === 'stall') {
+    const extra = new ExtraProcesses();
+    const grown = await extra.grow(STEADY_EXTRA);
+    log(`${grown.reached} extra processes for the stall benchmark`);
+    const bench = await benchStall(log, quick, listPids().length);
+    await extra.killAll();
+    section = renderStall(bench, command);
+    ok = bench.error === null && stallVerdicts(bench).every((v) => v.ok);
+  } else if (what === 'flood') {
+    const bench = await benchFlood(log, quick);
+    section = renderFlood(bench, command);
+    ok = bench.error === null && floodVerdicts(bench).every((v) => v.ok);
+  } else if (what === 'revocation-file') {
+    section = renderRevocationFile(await benchRevocationFile(log, quick), command);
+  } else {
+    throw new Error(`--only ${what}: the parts that run alone are: history, discovery, stall, flood, revocation-file`);
+  }
   const file = path.join(root, 'bench/RESULTS.md');
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '# moshwarden benchmark results\n';
-  writeFileSync(file, spliceHistory(old, renderHistory(bench, command)));
-  process.stdout.write(`\nWritten: ${file} (history section)\n`);
-  return bench.runs.every((r) => r.code === 0) ? 0 : 1;
+  writeFileSync(file, splice(old, what, section));
+  process.stdout.write(`\nWritten: ${file} (${what} section)\n`);
+  return ok ? 0 : 1;
 }
 
-/** `--only revocation-file`: how long one read of a hostile revocation file blocks the loop. */
-async function onlyRevocationFile(): Promise<number> {
-  const command = `${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench -- --only revocation-file`;
-  const bench = await benchRevocationFile(log, quick);
-  const file = path.join(root, 'bench/RESULTS.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# moshwarden benchmark results\n';
-  writeFileSync(file, spliceRevocationFile(old, renderRevocationFile(bench, command)));
-  process.stdout.write(`\nWritten: ${file} (revocation file section)\n`);
-  return 0;
+async function discoveryAt(extra: ExtraProcesses, size: number): Promise<DiscoveryRun> {
+  const grown = await extra.grow(size);
+  const r = await measureDiscovery(size, grown.reached, quick);
+  log(`discovery measured at ~${size} extra (${r.ptyLeaders} pty leaders on the host)`);
+  return r;
 }
 
 async function main(): Promise<number> {
   const only = process.argv.indexOf('--only');
   if (only !== -1) {
     const what = process.argv[only + 1];
-    if (what === 'history') return onlyHistory();
-    if (what === 'revocation-file') return onlyRevocationFile();
-    throw new Error(`--only ${what ?? ''}: the benchmarks that run alone are: history, revocation-file`);
+    return onlyOne(what ?? '');
   }
   const t0 = performance.now();
   const machine = machineFacts(root);
@@ -117,6 +154,8 @@ async function main(): Promise<number> {
   );
   const extra = new ExtraProcesses();
   const sections: ScanSection[] = [];
+  const discovery: DiscoveryRun[] = [];
+  let holders: PtyHolders | null = await startPtyHolders(PTY_HOLDERS, 'ptyholder', null);
 
   for (const cfg of SECTIONS) {
     const grown = await extra.grow(cfg.extra);
@@ -138,6 +177,7 @@ async function main(): Promise<number> {
       timings,
     });
     log(`scans measured at ~${cfg.extra} extra`);
+    if (DISCOVERY_AT.includes(cfg.extra)) discovery.push(await discoveryAt(extra, cfg.extra));
   }
 
   const grown = await extra.grow(STEADY_EXTRA);
@@ -155,10 +195,17 @@ async function main(): Promise<number> {
     psListSettleMs: PSLIST_SETTLE_MS,
     psListWindowMs: PSLIST_WINDOW_MS,
   });
+  log('stall: 200 sessions revoked during a full read of /proc');
+  const stall = await benchStall(log, quick, listPids().length);
   await extra.killAll();
+  await holders.stop();
+  holders = null;
 
   log('revocation latency: 1, 50 and 200 live sessions, then new sessions of a revoked user');
   const revocation = await benchRevocation(log, quick);
+
+  log('flood: 2,000 look-alike sessions of one user, another user revoked');
+  const flood = await benchFlood(log, quick);
 
   log('history: a year of audit logs (1,000,000 lines)');
   const history = await benchHistory(log, quick);
@@ -168,12 +215,26 @@ async function main(): Promise<number> {
     machine,
     runtimeS: (performance.now() - t0) / 1000,
     sections,
+    discovery,
     steady: { ...steady, extraTarget: STEADY_EXTRA, extraReached: grown.reached, spawnError: grown.error },
   };
   const file = path.join(root, 'bench/RESULTS.md');
-  writeFileSync(file, renderReport(run) + renderRevocation(revocation) + '\n' + renderHistory(history, run.command));
-  process.stdout.write(`\n${summary(run)}\n\nWritten: ${file} (${run.runtimeS.toFixed(0)} s)\n`);
-  return steady.error ? 1 : 0;
+  writeFileSync(
+    file,
+    [
+      renderReport(run),
+      renderDiscovery(discovery, run.command, HOLDERS_NOTE),
+      renderStall(stall, run.command),
+      renderFlood(flood, run.command),
+      renderRevocation(revocation),
+      renderHistory(history, run.command),
+    ].join('\n'),
+  );
+  const more = [...stallVerdicts(stall), ...floodVerdicts(flood)]
+    .map((v) => `${v.ok ? 'PASS' : 'MISS'}  ${v.target}: ${v.measured}`)
+    .join('\n');
+  process.stdout.write(`\n${summary(run)}\n${more}\n\nWritten: ${file} (${run.runtimeS.toFixed(0)} s)\n`);
+  return steady.error || stall.error || flood.error ? 1 : 0;
 }
 
 main().then(

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { atExit, killChild } from './spawn.js';
 import { cpuTicks, hostBusyPct, hostCpu, memory, ticksToMs } from './procstat.js';
 import { listPids, readStat } from '../src/host/proc.js';
+import { daemonArgv } from './real.js';
 
 export interface SteadyOptions {
   /** Package root (where bin/ and dist/ are). */
@@ -294,11 +295,7 @@ export async function measureSteady(opts: SteadyOptions): Promise<SteadyResult> 
   const lastLines: string[] = [];
   const attempts: Attempt[] = [];
   const ptys = new PtyActivity();
-  const daemon = start(
-    'moshwarden run (dry run, scan_interval 5s)',
-    [path.join(opts.root, 'bin/moshwarden.js'), 'run', '--config', config],
-    opts.root,
-  );
+  const daemon = start('moshwarden run (dry run, scan_interval 5s)', daemonArgv(config), opts.root);
   const idle = start('idle Node (baseline)', ['-e', 'setInterval(()=>{},1000)'], opts.root);
   idle.child.stdout!.resume();
 

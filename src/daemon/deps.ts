@@ -14,6 +14,8 @@ export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun'>, RunnerHost {
   sinceBoot(): number;
   /** The pty's times now (host/pty.ts statPty). */
   readPty(tty: string): PtyTimes | null;
+  /** Watches event-loop blocks until `stop()`, which returns the longest in ms (host/clock.ts). */
+  watchBlocks?(): { stop(): number };
 }
 
 export interface DaemonDeps {
@@ -28,6 +30,8 @@ export interface DaemonDeps {
   onPass?(sessions: readonly Session[], scanMs: number, now: number): void;
   /** Told after a session was forgotten (it ended); between passes too. */
   onEnded?(now: number): void;
+  /** How often a pass reads all of /proc (default: daemon/runner.ts FULL_SCAN_EVERY_MS). */
+  fullScanEveryMs?: number;
 }
 
 export function sessionKey(s: Pick<Session, 'pid' | 'startTicks'>): string {

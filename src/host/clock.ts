@@ -4,6 +4,7 @@
 // - the monotonic clock (`monotonic`): never jumps; every duration the daemon promises (the grace period,
 //   the gap between passes) is counted on it, and comparing the two between readings is how a jump of
 //   the wall clock is seen (core/clock-jump.ts).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface Timer {
   cancel(): void;
@@ -35,6 +36,26 @@ export function slicer(budgetMs = 5): { pause(): Promise<void> | void } {
   };
 }
 
+/** The event-loop delay monitor's timer period (its smallest): every delay it records includes one. */
+const BLOCK_RESOLUTION_MS = 1;
+
+/**
+ * Starts watching how long the event loop is held (perf_hooks.monitorEventLoopDelay: a 1 ms libuv timer
+ * that records how late it fires). `stop()` ends it and returns the longest block seen, in ms (the
+ * latest firing minus the timer's own period). Used around full reads only (daemon/loop.ts): a timer
+ * every millisecond for the whole life of the daemon would cost more than its steady scans.
+ */
+export function watchBlocks(): { stop(): number } {
+  const h = monitorEventLoopDelay({ resolution: BLOCK_RESOLUTION_MS });
+  h.enable();
+  return {
+    stop() {
+      h.disable();
+      return h.count === 0 ? 0 : Math.max(0, h.max / 1e6 - BLOCK_RESOLUTION_MS);
+    },
+  };
+}
+
 export const clock = {
   /** Wall-clock time, epoch milliseconds. */
   now: (): number => Date.now() + wallOffsetMs,
@@ -51,4 +72,5 @@ export const clock = {
   defer(fn: () => void): void {
     setImmediate(fn);
   },
+  watchBlocks,
 };

@@ -120,6 +120,7 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
     log,
     revocations: () => revocations.current(),
     onWarnRefused: checkWarnings,
+    fullScanEveryMs: fullScanEvery(),
     onPass: (sessions, scanMs, now) => {
       metrics.scanned(sessions, scanMs, now);
       textfile.write();
@@ -170,4 +171,14 @@ function readStatusFile(path: string): StatusRead {
   if (!r.ok) return { ok: false, message: r.message };
   const status = parseStatus(r.text);
   return status ? { ok: true, status } : { ok: false, message: `${path} is not a fleet status file` };
+}
+
+/**
+ * MOSHWARDEN_FULL_SCAN_EVERY_MS: for the benchmark only (bench/stall.ts), which needs full reads of /proc
+ * often enough to send a revocation in the middle of one; not a setting (docs/architecture.md, "Speed").
+ */
+function fullScanEvery(): number | undefined {
+  const raw = self.env('MOSHWARDEN_FULL_SCAN_EVERY_MS');
+  const v = raw ? Number(raw) : NaN;
+  return Number.isFinite(v) && v >= 0 ? v : undefined;
 }

@@ -25,6 +25,11 @@ export interface SnapshotOptions {
   /** A fresh slicer for each snapshot (host/clock.ts). */
   slicer(): Slicer;
   utmpPath?: string;
+  /**
+   * Candidates by name only (the scan before servers were found by behaviour): for the benchmark's
+   * comparison of the two (bench/discovery.ts), never set by the daemon.
+   */
+  nameOnly?: boolean;
 }
 
 /** Processes first seen this recently are read again: a forkpty child may not have become a session leader yet. */
@@ -58,19 +63,23 @@ export class Snapshotter {
     const slicer = this.opts.slicer();
     if (full) for (const k of this.known.values()) if (k.recheckAt !== null) k.recheckAt = now;
     const table = await this.table.scanSliced(full, now, slicer);
-    for (const pid of this.table.recent(now, RECENT_MS)) this.table.refresh(pid);
+    // At start every process is recent: 10,000 re-reads in one go held the event loop ~400 ms (bench/).
+    let n = 0;
+    for (const pid of this.table.recent(now, RECENT_MS)) {
+      if (++n % 100 === 0) await slicer.pause();
+      this.table.refresh(pid);
+    }
 
     // A walk over the table for the named candidates and the parents of pty leaders, then one for
     // their children (no per-process arrays for the other thousands).
     const byName: ProcStat[] = [];
     const leaderParents = new Set<number>();
     const led = new Set<string>();
-    let n = 0;
     for (const p of table.values()) {
       if (++n % 500 === 0) await slicer.pause();
       if (p.comm === MOSH) byName.push(p);
       const pts = p.session === p.pid ? p.pts : null;
-      if (pts !== null) {
+      if (pts !== null && this.opts.nameOnly !== true) {
         led.add(pts);
         if (p.ppid > 1) leaderParents.add(p.ppid);
       }

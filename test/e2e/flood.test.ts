@@ -23,29 +23,12 @@ import {
   waitForExit,
   type LogEvent,
 } from './harness.js';
+import { LOOKALIKES_PY } from './lookalikes.js';
 import { asService, ensureServiceUser } from './privileges.js';
 
 const skip = e2eSkipReason() ?? requireOrSkip(findExecutable('python3') ? null : 'needs python3') ?? false;
 const FLOODER = 'mw-test-mallory';
 const WANTED = 2_000;
-
-/** Forks n fake servers; each renames itself mosh-server, forkpty()s a child that turns `mesg n` on. */
-const FLOOD = `
-import ctypes, os, pty, signal, sys
-libc = ctypes.CDLL(None)
-n = int(sys.argv[1])
-for i in range(n):
-    if os.fork() == 0:
-        libc.prctl(15, b"mosh-server", 0, 0, 0)
-        pid, fd = pty.fork()
-        if pid == 0:
-            libc.prctl(15, b"fakeshell", 0, 0, 0)
-            os.chmod(os.ttyname(0), 0o600)
-        signal.pause()
-        os._exit(0)
-print("ready", flush=True)
-signal.pause()
-`;
 
 /** A VmRSS/VmHWM figure of a process, in KiB. */
 function kib(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -75,9 +58,9 @@ describe('a flood of look-alike sessions', { skip }, () => {
       assert.ok(n >= 500, `room for ${n} more ptys only (kernel.pty.max)`);
       const { s: bob } = await liveSession('mw-test-bob');
       const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-flood-')), 'flood.py');
-      fs.writeFileSync(script, FLOOD, { mode: 0o644 });
+      fs.writeFileSync(script, LOOKALIKES_PY, { mode: 0o644 });
       fs.chmodSync(path.dirname(script), 0o755);
-      const flood = await spawnAs(FLOODER, `exec python3 ${script} ${n}`);
+      const flood = await spawnAs(FLOODER, `exec python3 ${script} ${n} mosh-server`);
       try {
         for (let i = 0; i < 600 && !flood.stdout().includes('ready'); i++) await sleep(100);
         assert.match(flood.stdout(), /ready/, 'the flood is up');

@@ -37,13 +37,21 @@ function session(over: Partial<Session>): Session {
 }
 
 /** A host made of plain data: sessions that exist, a clock, and records of writes and signals. */
-function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[] = []) {
+function fakeHost(
+  policy: Policy,
+  sessions: Session[],
+  revocations: Revocation[] = [],
+  opts: { level?: string; watchBlocks?: () => { stop(): number } } = {},
+) {
   let now = T0;
   const alive = new Set(sessions.map((s) => s.pid));
   const writes: { tty: string; text: string }[] = [];
   const signals: string[] = [];
   const events: Record<string, unknown>[] = [];
-  const log = pino({ base: undefined }, { write: (line: string) => void events.push(JSON.parse(line)) });
+  const log = pino(
+    { base: undefined, level: opts.level ?? 'info' },
+    { write: (line: string) => void events.push(JSON.parse(line)) },
+  );
   const daemon = new Daemon(policy, {
     scan: async () => ({ sessions: sessions.filter((s) => alive.has(s.pid)), pending: 0, problems: [] }),
     log,
@@ -52,6 +60,7 @@ function fakeHost(policy: Policy, sessions: Session[], revocations: Revocation[]
       setTimer: () => ({ cancel() {} }),
       defer: (fn) => void setImmediate(fn),
       readPty: () => null,
+      ...(opts.watchBlocks ? { watchBlocks: opts.watchBlocks } : {}),
       now: () => now,
       monotonic: () => now,
       sinceBoot: () => now,
@@ -103,6 +112,28 @@ test('idle session: start, warn once at warn time, SIGTERM at the deadline, end 
   assert.equal(end.reason, 'idle');
   assert.equal(end.duration_seconds, 30 * 60);
   assert.equal(h.events[2]!.idle_seconds, 30 * 60);
+});
+
+test('a full read logs the longest event-loop block seen during it; other passes do not watch', async () => {
+  let watching = 0;
+  const h = fakeHost(POLICY, [session({})], [], {
+    level: 'debug',
+    watchBlocks: () => {
+      watching++;
+      return { stop: () => 12.34 };
+    },
+  });
+  await h.daemon.request('start'); // the first pass reads all of /proc
+  await h.daemon.request('timer');
+  const passes = h.events.filter((e) => e.event === 'scan.pass');
+  assert.deepEqual(
+    passes.map((p) => [p.full, p.max_block_ms]),
+    [
+      [true, 12.3],
+      [false, undefined],
+    ],
+  );
+  assert.equal(watching, 1);
 });
 
 test('an exempt user is never warned or signalled', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FULL_SCAN_EVERY_MS, PassRunner, type PassRequest } from '../../../src/daemon/runner.js';
 
-function harness() {
+function harness(fullEveryMs?: number) {
   let now = 1_000_000;
   const passes: PassRequest[] = [];
   const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
@@ -23,6 +23,7 @@ function harness() {
       if (gate) await gate;
     },
     () => {},
+    fullEveryMs,
   );
   return {
     runner,
@@ -71,6 +72,17 @@ test('full reads: at start, then once the safety interval has passed', async () 
   assert.deepEqual(
     h.passes.map((p) => p.full),
     [true, false, true],
+  );
+});
+
+test('a shorter full-read interval (the benchmark’s knob) makes every pass past it a full read', async () => {
+  const h = harness(0);
+  await h.runner.request('start');
+  await h.runner.request('timer');
+  await h.runner.request('pts');
+  assert.deepEqual(
+    h.passes.map((p) => p.full),
+    [true, true, true],
   );
 });
 
