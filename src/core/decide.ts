@@ -107,6 +107,9 @@ export function runningLimits(s: Session, limits: Limits): RunningLimit[] {
 
 type Candidate = KeepVerdict | WarnedVerdict | WarnVerdict | EndVerdict;
 
+/** A basis within this below the warning's is the same period (pty times are whole seconds). */
+const SAME_PERIOD_MS = 1_000;
+
 function judge(
   limit: RunningLimit,
   limits: Limits,
@@ -120,8 +123,13 @@ function judge(
       ? { action: 'terminate', reason: limit.reason, at: limit.deadline, rule, limits, limit, warning: null }
       : { action: 'keep', reason: 'ok', at: limit.deadline, rule };
   }
-  // A warning counts only for the same period: if the user typed since (a newer basis), it is void.
-  const warning = memory.warnings.find((w) => w.reason === limit.reason && w.basis >= limit.basis);
+  // A warning counts only for the same period: if the user typed since (a newer basis), it is void; so it
+  // is if the basis moved back a second or more (the pty's atime set back, by the user or by root): a new
+  // period that would otherwise end at once on a warning the user already answered (the soak's seed
+  // 1254811122: warned, typed, set back, then ended 0.7 s later with no new warning).
+  const warning = memory.warnings.find(
+    (w) => w.reason === limit.reason && w.basis >= limit.basis && w.basis - limit.basis < SAME_PERIOD_MS,
+  );
   if (warning) {
     // Never end a session sooner than warn_before after the warning actually appeared.
     const endAt = Math.max(limit.deadline, warning.at + warnBefore);

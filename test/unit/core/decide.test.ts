@@ -181,6 +181,15 @@ describe('decide: idle', () => {
     });
   }
 
+  test('a warning does not count once the idle basis moved back (atime set back after the user answered it)', () => {
+    // Warned at 28 for a period whose basis was minute 0; the user typed (basis 1), then the atime was set
+    // back to minute -14: a new period, due at once, that still gets its own warning and warn_before.
+    const v = decide(session({ lastInputAt: at(-14) }), policy(), [], at(29), warned('idle', 28, at(1)));
+    assert.deepEqual(pick(v), { action: 'warn', reason: 'idle', at: at(31), rule: null });
+    const same = decide(session({ lastInputAt: at(1) - 500 }), policy(), [], at(32), warned('idle', 28, at(1)));
+    assert.equal(same.action, 'terminate', 'half a second lower is the same period');
+  });
+
   test('a warning for another reason does not count as the idle warning', () => {
     const v = decide(session(), policy({ maxAgeMs: 600 * MIN }), [], at(30), warned('max_age', 20, T0));
     assert.deepEqual(pick(v), { action: 'warn', reason: 'idle', at: at(32), rule: null });
