@@ -67,6 +67,9 @@ export function observe(previous: Tracked | undefined, read: Session, now: numbe
   const pty = judgePty(previous?.trust ?? null, previous?.tamperLogged ?? [], raw, now, false, jump);
   const session: Session = {
     ...raw,
+    // The start as first computed: each snapshot recomputes it from the boot time (now − /proc/uptime, 10 ms
+    // steps), and a max_age warning holds only while its basis does not move (core/decide.ts).
+    startedAt: previous?.session.startedAt ?? raw.startedAt,
     state: settled.state,
     stateSince: held ? previous!.session.stateSince : settled.stateSince,
     client,

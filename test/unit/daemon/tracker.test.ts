@@ -66,3 +66,9 @@ test('ruleLine: said once, again only when the answer changes', () => {
   const unresolved = ruleLine({ ruleLogged: first!.said }, limitsFor(session({ groups: null }), exemptOps));
   assert.deepEqual(unresolved?.fields, { rule: 0, matched: null, exempt: null, unresolved: true });
 });
+
+test("the start time is kept as first computed: a snapshot's boot time moves in 10 ms steps", () => {
+  const first = observe(undefined, session(), T0).tracked;
+  const jittered = observe(first, session({ startedAt: session().startedAt + 7 }), T0 + 5_000);
+  assert.equal(jittered.tracked.session.startedAt, session().startedAt, 'a max_age warning keeps its basis');
+});
