@@ -57,12 +57,14 @@ export function assemble(snap: Snapshot): Assembled {
       if (!leader) continue;
     } else if (c.fds.ptmxFd === null) {
       continue; // the pre-exec child or the launcher: not the session
-    } else if (c.children.length === 0) {
-      // The master, but no child at all: the forkpty child before it closes the master it inherited, or
-      // the utempter fork. A server has its child from the moment forkpty returns, so this is no session
-      // (yet): look again soon. The parent rule below does not cover it once its server is gone: the soak
-      // saw a server revoked the moment it appeared and, 4 ms later, its orphaned child (same tick, ppid 1)
-      // taken for a new session and SIGTERMed (bench/RELIABILITY.md, seed 134846043).
+    } else if (c.children.length === 0 && snap.takenAt - startedAt(snap, c.proc) < YOUNG_MS) {
+      // The master, but no child at all, and just started: the forkpty child before it closes the master
+      // it inherited (or the utempter fork). A server has its child from the moment forkpty returns, so
+      // this is no session (yet): look again soon. The parent rule below does not cover it once its
+      // server is gone: the soak saw a server revoked the moment it appeared and, 4 ms later, its orphaned
+      // child (same tick, ppid 1) taken for a new session and SIGTERMed (bench/RELIABILITY.md, seed
+      // 134846043). Only while young: a server that has outlived its child (a shell that left a
+      // background job holding the pty) is still a session.
       pending++;
       continue;
     }
@@ -94,7 +96,7 @@ export function assemble(snap: Snapshot): Assembled {
       groups: null,
       gids: [c.status.gid, ...c.status.groups],
       tty,
-      startedAt: snap.bootMs + (c.proc.startTicks * 1000) / snap.ticksPerSecond,
+      startedAt: startedAt(snap, c.proc),
       from: c.fds.kind === 'gone' ? null : c.fds.from,
       client,
       clients: client === null ? [] : [client],
@@ -107,6 +109,13 @@ export function assemble(snap: Snapshot): Assembled {
     });
   }
   return { sessions, pending, problems };
+}
+
+/** A process without a child this young may be a forkpty child that has not let go of the master yet. */
+const YOUNG_MS = 2_000;
+
+function startedAt(snap: Snapshot, p: ProcFacts): number {
+  return snap.bootMs + (p.startTicks * 1000) / snap.ticksPerSecond;
 }
 
 function attachState(

@@ -75,6 +75,8 @@ export interface Snapshot {
   utmp: ReadonlyMap<number, UtmpFacts> | null;
   /** Times of every pty a candidate's fdinfo or children name; null when it could not be stat'ed. */
   ptys: ReadonlyMap<string, PtyTimes | null>;
+  /** When the snapshot was taken (wall clock, epoch ms). */
+  takenAt: number;
   /** Boot time (epoch ms), to turn start ticks into dates. */
   bootMs: number;
   ticksPerSecond: number;

@@ -135,6 +135,7 @@ export class Snapshotter {
       ptys,
       // The boot as the wall clock says now: a start time read with it is right to the kernel's 10 ms, and
       // stays right when the wall clock is set (a session's age never depends on it).
+      takenAt: this.opts.now(),
       bootMs: this.opts.now() - uptimeMs(),
       ticksPerSecond: CLOCK_TICKS_PER_SECOND,
     };

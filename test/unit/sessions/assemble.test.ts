@@ -50,6 +50,7 @@ function snapshot(candidates: CandidateFacts[], over: Partial<Snapshot> = {}): S
     candidates,
     utmp: new Map([[100, { mosh: { attached: true, client: '127.0.0.1' }, time: BOOT + 5_000 }]]),
     ptys: new Map([['pts/3', TIMES]]),
+    takenAt: BOOT + 60_000,
     bootMs: BOOT,
     ticksPerSecond: 100,
     ...over,
@@ -97,7 +98,7 @@ test('a master holder with no child at all (an orphaned forkpty child, a utempte
   // The soak's wrong kill: the server was revoked and gone; its forkpty child, still holding the master it
   // inherited, was reparented to init (ppid 1, so the utempter rule does not apply).
   const orphan = proc(26041, { ppid: 1, startTicks: 26040 * 10 });
-  const a = assemble(snapshot([candidate(orphan, [])]));
+  const a = assemble(snapshot([candidate(orphan, [])], { takenAt: BOOT + 260_400 + 4 }));
   assert.deepEqual(a.sessions, []);
   assert.equal(a.pending, 1, 'looked at again soon: a real server forks its child within microseconds');
 });
@@ -155,6 +156,15 @@ test('without the rights to list fds: a mosh-server whose child leads a pty is a
     { what: 'fd', code: 'EACCES' },
     { what: 'fd', code: 'EACCES' },
   ]);
+});
+
+test('a master holder that outlived its child is still a session (a shell left a background job on the pty)', () => {
+  const server = proc(100); // started at BOOT + 10 s; the snapshot is taken at BOOT + 60 s
+  const a = assemble(snapshot([candidate(server, [], { ...master, ptyIndex: 3 } as FdFacts)]));
+  assert.deepEqual(
+    a.sessions.map((s) => [s.pid, s.tty]),
+    [[100, 'pts/3']],
+  );
 });
 
 test('a session whose pty is not known yet is pending; without utmp the state is unknown and said so', () => {
