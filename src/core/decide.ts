@@ -47,6 +47,25 @@ export function decide(
   return mostUrgent(candidates) ?? { action: 'keep', reason: 'ok', at: null, rule };
 }
 
+/**
+ * The warnings still in force. One whose period the user has since ended (the limit's basis moved past
+ * it: they typed) is dropped, so that setting the pty's times back later cannot revive it: the soak
+ * (seed 1254811122) saw a session warned, answered, set back, and ended 0.7 s later with no new warning.
+ * Setting the times back without an answer in between keeps the warning, so it buys no time.
+ */
+export function liveWarnings(
+  session: Session,
+  policy: Pick<Policy, 'rules' | 'defaults'>,
+  memory: SessionMemory,
+): SessionMemory {
+  if (memory.warnings.length === 0) return memory;
+  const match = limitsFor(session, policy);
+  if (match.kind === 'unresolved') return memory;
+  const running = runningLimits(session, match.limits);
+  const warnings = memory.warnings.filter((w) => !running.some((l) => l.reason === w.reason && l.basis > w.basis));
+  return warnings.length === memory.warnings.length ? memory : { warnings };
+}
+
 /** The first revocation entry in force that covers this session, or undefined. */
 export function findRevocation(
   session: Covered,
@@ -107,9 +126,6 @@ export function runningLimits(s: Session, limits: Limits): RunningLimit[] {
 
 type Candidate = KeepVerdict | WarnedVerdict | WarnVerdict | EndVerdict;
 
-/** A basis within this below the warning's is the same period (pty times are whole seconds). */
-const SAME_PERIOD_MS = 1_000;
-
 function judge(
   limit: RunningLimit,
   limits: Limits,
@@ -123,13 +139,10 @@ function judge(
       ? { action: 'terminate', reason: limit.reason, at: limit.deadline, rule, limits, limit, warning: null }
       : { action: 'keep', reason: 'ok', at: limit.deadline, rule };
   }
-  // A warning counts only for the same period: if the user typed since (a newer basis), it is void; so it
-  // is if the basis moved back a second or more (the pty's atime set back, by the user or by root): a new
-  // period that would otherwise end at once on a warning the user already answered (the soak's seed
-  // 1254811122: warned, typed, set back, then ended 0.7 s later with no new warning).
-  const warning = memory.warnings.find(
-    (w) => w.reason === limit.reason && w.basis >= limit.basis && w.basis - limit.basis < SAME_PERIOD_MS,
-  );
+  // A warning counts only for the same period: if the user typed since (a newer basis), it is void (and
+  // liveWarnings drops it for good). A basis moved back (the pty's atime set back) keeps it: that buys
+  // the user no time.
+  const warning = memory.warnings.find((w) => w.reason === limit.reason && w.basis >= limit.basis);
   if (warning) {
     // Never end a session sooner than warn_before after the warning actually appeared.
     const endAt = Math.max(limit.deadline, warning.at + warnBefore);

@@ -2,7 +2,7 @@
 // When passes run is daemon/runner.ts.
 import { endMany, type EndDeps, type Ending } from '../act/end.js';
 import { warn } from '../act/warn.js';
-import { decide } from '../core/decide.js';
+import { decide, liveWarnings } from '../core/decide.js';
 import { limitsFor } from '../core/policy.js';
 import { decideWithSweeps } from '../core/schedule.js';
 import type { EndVerdict, Policy, Schedule, Session, Verdict } from '../core/types.js';
@@ -202,6 +202,7 @@ export class Daemon {
   /** Records a new reading of a session (tracker.ts) and logs start/attach/detach. */
   private track(key: string, raw: Session, now: number, recheck: (at: number) => void): Tracked {
     const { tracked: t, change, recheckAt, tamper } = observe(this.tracked.get(key), raw, now);
+    t.memory = liveWarnings(t.session, this.policy, t.memory);
     this.tracked.set(key, t);
     for (const x of tamper) this.deps.log.warn(...tamperLine(t.session, x));
     if (recheckAt !== null) recheck(recheckAt);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseCidr, type Cidr } from '../../../src/core/cidr.js';
-import { decide, lastActivity } from '../../../src/core/decide.js';
+import { decide, lastActivity, liveWarnings } from '../../../src/core/decide.js';
 import type { Limits, Policy, Revocation, Rule, Session, SessionMemory, Verdict } from '../../../src/core/types.js';
 
 const MIN = 60_000;
@@ -181,13 +181,21 @@ describe('decide: idle', () => {
     });
   }
 
-  test('a warning does not count once the idle basis moved back (atime set back after the user answered it)', () => {
-    // Warned at 28 for a period whose basis was minute 0; the user typed (basis 1), then the atime was set
-    // back to minute -14: a new period, due at once, that still gets its own warning and warn_before.
-    const v = decide(session({ lastInputAt: at(-14) }), policy(), [], at(29), warned('idle', 28, at(1)));
-    assert.deepEqual(pick(v), { action: 'warn', reason: 'idle', at: at(31), rule: null });
-    const same = decide(session({ lastInputAt: at(1) - 500 }), policy(), [], at(32), warned('idle', 28, at(1)));
-    assert.equal(same.action, 'terminate', 'half a second lower is the same period');
+  test('a warning answered by typing is dropped, so setting the atime back later cannot revive it', () => {
+    // Warned at 28 for a period whose basis was minute 0; the user typed at minute 29 (basis 29): the
+    // warning is gone. Then the atime is set back to minute -14: a new period, due at once, that gets its
+    // own warning and warn_before.
+    const memory = liveWarnings(session({ lastInputAt: at(29) }), policy(), warned('idle', 28, T0));
+    assert.deepEqual(memory, { warnings: [] });
+    const v = decide(session({ lastInputAt: at(-14) }), policy(), [], at(30), memory);
+    assert.deepEqual(pick(v), { action: 'warn', reason: 'idle', at: at(32), rule: null });
+  });
+
+  test('setting the atime back without answering keeps the warning: it buys no time', () => {
+    const memory = liveWarnings(session({ lastInputAt: at(-14) }), policy(), warned('idle', 28, T0));
+    assert.equal(memory.warnings.length, 1);
+    const v = decide(session({ lastInputAt: at(-14) }), policy(), [], at(30), memory);
+    assert.deepEqual(pick(v), { action: 'terminate', reason: 'idle', at: at(30), rule: null });
   });
 
   test('a warning for another reason does not count as the idle warning', () => {
