@@ -6,7 +6,7 @@
 import { clock, slicer } from '../src/host/clock.js';
 import { createNss } from '../src/host/nss.js';
 import { self } from '../src/host/process.js';
-import { ProcessTable } from '../src/host/proc.js';
+import { ProcessTable } from '../src/host/process-table.js';
 import { Discovery } from '../src/sessions/discover.js';
 import { measureInterleaved, median, type Subject, type Timing } from './measure.js';
 import { hostBusyPct, hostCpu } from './procstat.js';

@@ -11,14 +11,14 @@ import { terminateCommand } from './terminate.js';
 import { historyCommand, type HistoryOptions } from './history.js';
 import { DEFAULT_WATCH_MS, parseWatchInterval } from './sessions-watch.js';
 import { clock } from '../host/clock.js';
-import { fleetStatus, runFleet } from './fleet.js';
-import { loadFleetOrExit } from './fleet-config.js';
-import { fleetRevocations, fleetRevoke, fleetUnrevoke } from './fleet-revoke.js';
-import { fleetSessions, fleetTerminate } from './fleet-sessions.js';
+
+/** The fleet commands (and etcd3 with them), loaded only when one runs (cli/fleet-commands.ts). */
+const fleetCli = () => import('./fleet-commands.js');
 
 export function buildProgram(io: Io): Command {
   const config = (flag: string | undefined) => configPath(flag, io.env);
-  const fleetConfig = async (flag: string | undefined) => (await loadFleetOrExit(config(flag))).fleet;
+  const fleetConfig = async (flag: string | undefined) =>
+    (await (await fleetCli()).loadFleetOrExit(config(flag))).fleet;
   const program = new Command('moshwarden')
     .description('Ends idle, over-age, detached and revoked mosh sessions on this host.')
     .version(version(), '--version')
@@ -48,7 +48,7 @@ export function buildProgram(io: Io): Command {
     .option('--fleet', "every host's sessions, from etcd (adds HOST)")
     .option('--wide', 'add an ID column: the session id `revoke session:ID` and `terminate --fleet` take')
     .action(async (o: { config?: string; json?: boolean; watch?: string | true; fleet?: boolean; wide?: boolean }) => {
-      if (o.fleet) return fleetSessions(await fleetConfig(o.config), Boolean(o.json), io.out);
+      if (o.fleet) return (await fleetCli()).fleetSessions(await fleetConfig(o.config), Boolean(o.json), io.out);
       const watchMs = watchOption(o.watch, Boolean(o.json));
       await listSessions(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io, watchMs, Boolean(o.wide));
     });
@@ -75,7 +75,7 @@ export function buildProgram(io: Io): Command {
     .option('--config <file>', 'config file (for the grace period)')
     .option('--fleet', 'end the session with this id on whichever host it is (a revocation of session:ID)')
     .action(async (pid: string, o: { reason?: string; config?: string; fleet?: boolean }) => {
-      if (o.fleet) return fleetTerminate(await fleetConfig(o.config), pid, o.reason, io.out);
+      if (o.fleet) return (await fleetCli()).fleetTerminate(await fleetConfig(o.config), pid, o.reason, io.out);
       await terminateCommand(pid, o.reason, await loadPolicyOrExit(config(o.config)), io);
     });
 
@@ -88,7 +88,7 @@ export function buildProgram(io: Io): Command {
     .option('--config <file>', 'config file (for revocation_file)')
     .option('--fleet', 'revoke on every host, through etcd (fleet: in the config)')
     .action(async (target: string, o: { reason?: string; until?: string; config?: string; fleet?: boolean }) => {
-      if (o.fleet) return fleetRevoke(await fleetConfig(o.config), target, o, io.out);
+      if (o.fleet) return (await fleetCli()).fleetRevoke(await fleetConfig(o.config), target, o, io.out);
       await revokeCommand(target, o, await loadPolicyOrExit(config(o.config)), io);
     });
 
@@ -99,7 +99,7 @@ export function buildProgram(io: Io): Command {
     .option('--config <file>', 'config file (for revocation_file)')
     .option('--fleet', 'lift a fleet-wide revocation (etcd)')
     .action(async (target: string, o: { config?: string; fleet?: boolean }) => {
-      if (o.fleet) return fleetUnrevoke(await fleetConfig(o.config), target, io.out);
+      if (o.fleet) return (await fleetCli()).fleetUnrevoke(await fleetConfig(o.config), target, io.out);
       unrevokeCommand(target, await loadPolicyOrExit(config(o.config)), io);
     });
 
@@ -110,7 +110,7 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'print JSON')
     .option('--fleet', 'the fleet-wide list in etcd')
     .action(async (o: { config?: string; json?: boolean; fleet?: boolean }) => {
-      if (o.fleet) return fleetRevocations(await fleetConfig(o.config), Boolean(o.json), io.out);
+      if (o.fleet) return (await fleetCli()).fleetRevocations(await fleetConfig(o.config), Boolean(o.json), io.out);
       listRevocations(await loadPolicyOrExit(config(o.config)), Boolean(o.json), io);
     });
 
@@ -127,7 +127,7 @@ export function buildProgram(io: Io): Command {
     .description('the fleet service in the foreground: etcd revocations to this host, its sessions to etcd')
     .option('--config <file>', 'config file (its fleet: section)')
     .action(async (o: { config?: string }) => {
-      await runFleet(config(o.config), io.out);
+      await (await fleetCli()).runFleet(config(o.config), io.out);
     });
   fleet
     .command('status')
@@ -135,7 +135,9 @@ export function buildProgram(io: Io): Command {
     .option('--config <file>', 'config file (for fleet.status_file)')
     .option('--json', 'print JSON')
     .action(async (o: { config?: string; json?: boolean }) => {
-      await fleetStatus(config(o.config ?? fleet.opts<{ config?: string }>().config), Boolean(o.json), io.out);
+      await (
+        await fleetCli()
+      ).fleetStatus(config(o.config ?? fleet.opts<{ config?: string }>().config), Boolean(o.json), io.out);
     });
 
   return program;

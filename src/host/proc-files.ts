@@ -79,7 +79,6 @@ export function readExe(pid: number): string | null {
   }
 }
 
-/** Boot time in epoch ms (btime of /proc/stat), to turn start ticks into a date. */
 /** Local UDP port of a socket inode, from /proc/PID/net/udp{,6} (the process's own network namespace). */
 export function udpPortOf(pid: number, inodes: readonly number[]): number | null {
   if (inodes.length === 0) return null;

@@ -1,4 +1,5 @@
-// Reading /proc: the process table, one process's stat line, its fds.
+// Reading /proc: the pids in it, one process's stat line, the pid counter, uptime (the table built from
+// them is host/process-table.ts).
 // Plain synchronous reads into one reused buffer: they are the cheapest syscalls Node offers here
 // (measured: open+read+close ≈ 15 µs a process on the dev VM, readdir of /proc ≈ 1.4 µs a process).
 import fs from 'node:fs';
@@ -106,6 +107,11 @@ function* procEntries(): Generator<string> {
 
 const LIST_BATCH = 256;
 
+/** The pids in /proc, listed a batch at a time (see procEntries). */
+export function procPids(): Generator<number> {
+  return pidsOf(procEntries());
+}
+
 /**
  * The most recently allocated pid in our pid namespace (last field of /proc/loadavg). If it has not
  * moved, no process was created since we last looked: nothing new can be in /proc.
@@ -117,91 +123,26 @@ export function lastPid(): number | null {
 }
 
 /**
- * The process table, read incrementally. A process's name, parent and start time do not change under
- * the same pid unless the pid is reused, so a cheap scan reads only pids it has not seen before, and
- * skips even the directory listing of /proc when no process was created since the last scan (measured:
- * listing /proc is most of a scan at 10,000 processes). A full scan reads every process. Callers re-read
- * the few processes whose names matter (see discover.ts); entries of processes that exited meanwhile
- * are dropped by the next listing or by those re-reads.
+ * Processes (and threads) created since boot, on the whole machine (`processes` in /proc/stat). Each
+ * took a pid from our counter too, unless it was made outside our pid namespace (host/pid-span.ts).
  */
-export class ProcessTable {
-  private readonly known = new Map<number, ProcStat>();
-  /** When each pid was first read (the caller's clock): young processes are read again (see `recent`). */
-  private readonly firstSeen = new Map<number, number>();
-  private listedAtPid: number | null = null;
-
-  /** The whole scan at once (the benchmark's baseline and one-shot commands). */
-  scan(full: boolean, now = 0): Map<number, ProcStat> {
-    for (const _ of this.steps(full, now)) {
-      // no pauses
-    }
-    return this.known;
+export function forksSinceBoot(): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/stat', 'latin1'); // per-CPU and per-IRQ lines: may exceed readSmall's buffer
+  } catch {
+    return null;
   }
-
-  /** The same scan, pausing whenever `slicer` says the event loop has waited long enough. */
-  async scanSliced(full: boolean, now: number, slicer: Slicer): Promise<Map<number, ProcStat>> {
-    for (const _ of this.steps(full, now)) await slicer.pause();
-    return this.known;
-  }
-
-  /** The pids first read within `windowMs` before `now`: just forked, maybe not yet what they will be. */
-  recent(now: number, windowMs: number): number[] {
-    const out: number[] = [];
-    for (const [pid, at] of this.firstSeen) if (now - at < windowMs) out.push(pid);
-    return out;
-  }
-
-  /** Reads /proc, yielding every STEP processes so that a caller may pause there. */
-  private *steps(full: boolean, now: number): Generator<void> {
-    const newest = lastPid();
-    if (!full && newest !== null && newest === this.listedAtPid) return;
-    const seen = new Set<number>();
-    let n = 0;
-    for (const pid of pidsOf(procEntries())) {
-      if (++n % STEP === 0) yield;
-      seen.add(pid);
-      const old = this.known.get(pid);
-      if (!full && old !== undefined) continue;
-      const stat = readStat(pid);
-      if (stat === null) this.forget(pid);
-      else if (old === undefined || old.startTicks !== stat.startTicks) {
-        this.firstSeen.set(pid, now);
-        this.known.set(pid, stat);
-      } else if (!sameStat(old, stat)) this.known.set(pid, stat);
-      // else: the old entry stays, and the new one dies young. Replacing all 10,000 on every full read
-      // promoted them to the old generation, whose collection then held the event loop (bench/).
-    }
-    n = 0;
-    for (const pid of this.known.keys()) {
-      if (++n % (STEP * 10) === 0) yield;
-      if (!seen.has(pid)) this.forget(pid);
-    }
-    this.listedAtPid = newest;
-  }
-
-  private forget(pid: number): void {
-    this.known.delete(pid);
-    this.firstSeen.delete(pid);
-  }
-
-  /** Re-reads one process (its comm changes when it execs) and updates the table. */
-  refresh(pid: number): ProcStat | null {
-    const stat = readStat(pid);
-    if (stat) this.known.set(pid, stat);
-    else this.forget(pid);
-    return stat;
-  }
+  const m = /\nprocesses (\d+)/.exec(text);
+  return m ? Number(m[1]) : null;
 }
 
-/** What a scan looks at is unchanged (CPU times and the rest of the stat line may have moved). */
-function sameStat(a: ProcStat, b: ProcStat): boolean {
-  return (
-    a.comm === b.comm && a.state === b.state && a.ppid === b.ppid && a.session === b.session && a.ttyNr === b.ttyNr
-  );
+/** pid_max: every pid is below it (read when the pid counter wrapped, as root may change it). */
+export function pidMax(): number | null {
+  const text = readSmall('/proc/sys/kernel/pid_max');
+  const n = text === null ? NaN : Number(text.trim());
+  return Number.isInteger(n) && n > 0 ? n : null;
 }
-
-/** Processes read between two chances to pause: ~15 µs each, so a pause check every ~1.5 ms. */
-const STEP = 100;
 
 /** Says when a long piece of work should let the event loop run (host/clock.ts makes one). */
 export interface Slicer {

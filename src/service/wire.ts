@@ -143,7 +143,7 @@ export function wire(initial: Policy, policy: () => Policy, stdout: Writer): Par
       if (e.kind === 'attributes') return daemon.ptyAttributes(e.tty);
       // A pty that went away asks for no pass: its session's end is seen by the escalation that ended it,
       // or by the next pass. (2,000 sessions ending at once made 2,000 events, and passes back to back.)
-      if (e.kind === 'removed') return;
+      if (e.kind === 'removed') return discovery.notePtyGone();
       if (e.tty !== null) discovery.notePty(e.tty);
       triggers.fire('pts');
     },

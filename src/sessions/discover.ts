@@ -38,9 +38,18 @@ export class Discovery {
     this.snapshots.setHost(host);
   }
 
-  /** A pty appeared: the next scans look for its leader until one is found, or for NEW_PTY_MS. */
+  /**
+   * A pty appeared: the next scan lists /proc, and the scans look for its leader until one is found, or
+   * for NEW_PTY_MS.
+   */
   notePty(tty: string): void {
+    this.snapshots.listNext();
     if (!this.newPtys.has(tty)) this.newPtys.set(tty, this.opts.monotonic());
+  }
+
+  /** A pty went away: the next scan lists /proc (its processes may have exited; a cheap scan sees no exits). */
+  notePtyGone(): void {
+    this.snapshots.listNext();
   }
 
   async scan(full: boolean): Promise<ScanResult> {

@@ -7,7 +7,8 @@
 // - by behaviour: the parent of every process that leads a pty of its own, whatever its name. Whether it
 //   is a mosh server (a pty master and a UDP socket) is decided from its open files, read once per
 //   process; a "no" is looked at again later (backing off), and at every full read.
-import { uptimeMs, CLOCK_TICKS_PER_SECOND, ProcessTable, type ProcStat, type Slicer } from '../host/proc.js';
+import { uptimeMs, CLOCK_TICKS_PER_SECOND, type ProcStat, type Slicer } from '../host/proc.js';
+import { ProcessTable } from '../host/process-table.js';
 import { readStatus } from '../host/proc-files.js';
 import { statPty } from '../host/pty.js';
 import { parseMoshHost, readUtmp } from '../host/utmp.js';
@@ -38,6 +39,15 @@ const RECENT_MS = 3_000;
 const RECHECK_FIRST_MS = 50;
 const RECHECK_MAX_MS = 5 * 60_000;
 
+/** What a walk over the whole table found (snapshot.ts `walk`). */
+interface Walk {
+  version: number;
+  byName: ProcStat[];
+  byBehaviour: ProcStat[];
+  led: Set<string>;
+  children: Map<number, ProcStat[]>;
+}
+
 interface Known {
   fds: FdFacts;
   status: StatusFacts | null;
@@ -50,6 +60,7 @@ export class Snapshotter {
   private readonly table = new ProcessTable();
   private readonly known = new Map<string, Known>();
   private led = new Set<string>();
+  private lastWalk: Walk | null = null;
 
   constructor(private opts: SnapshotOptions) {}
 
@@ -70,49 +81,27 @@ export class Snapshotter {
       this.table.refresh(pid);
     }
 
-    // A walk over the table for the named candidates and the parents of pty leaders, then one for
-    // their children (no per-process arrays for the other thousands).
-    const byName: ProcStat[] = [];
-    const leaderParents = new Set<number>();
-    const led = new Set<string>();
-    for (const p of table.values()) {
-      if (++n % 500 === 0) await slicer.pause();
-      if (p.comm === MOSH) byName.push(p);
-      const pts = p.session === p.pid ? p.pts : null;
-      if (pts !== null && this.opts.nameOnly !== true) {
-        led.add(pts);
-        if (p.ppid > 1) leaderParents.add(p.ppid);
-      }
-    }
-    this.led = led;
-    const named = new Set(byName.map((p) => p.pid));
-    const byBehaviour = [...leaderParents].filter((pid) => !named.has(pid)).map((pid) => table.get(pid));
-    const wanted = new Set([...named, ...leaderParents]);
-    const children = new Map<number, ProcStat[]>();
-    for (const p of table.values()) {
-      if (++n % 500 === 0) await slicer.pause();
-      if (!wanted.has(p.ppid)) continue;
-      const siblings = children.get(p.ppid);
-      if (siblings) siblings.push(p);
-      else children.set(p.ppid, [p]);
-    }
-
+    const walk = await this.walk(table, slicer);
+    this.led = walk.led;
     const live = new Set<string>();
     const candidates: CandidateFacts[] = [];
     for (const [via, list] of [
-      ['name', byName],
-      ['behaviour', byBehaviour],
+      ['name', walk.byName],
+      ['behaviour', walk.byBehaviour],
     ] as const) {
-      for (const p of list) {
-        if (p === undefined) continue;
+      for (const listed of list) {
         if (++n % 64 === 0) await slicer.pause();
+        // Read again: a cheap scan does not see exits (host/process-table.ts), and a server that exited
+        // must not stay listed, nor its pid, reused, be taken for it.
+        const p = this.table.refresh(listed.pid);
+        if (p === null || p.startTicks !== listed.startTicks || (via === 'name' && p.comm !== MOSH)) continue;
         const key = `${p.pid}:${p.startTicks}`;
         live.add(key);
         const known = this.facts(key, p, now);
         candidates.push({
           via,
           proc: p,
-          children: this.childrenOf(p, children),
+          children: this.childrenOf(p, walk.children),
           fds: known.fds,
           status: known.status,
         });
@@ -139,6 +128,52 @@ export class Snapshotter {
       bootMs: this.opts.now() - uptimeMs(),
       ticksPerSecond: CLOCK_TICKS_PER_SECOND,
     };
+  }
+
+  /** The next snapshot lists /proc, not only the pids created since the last (a pty appeared or vanished). */
+  listNext(): void {
+    this.table.listNext();
+  }
+
+  /**
+   * A walk over the table for the named candidates and the parents of pty leaders, then one for their
+   * children (no per-process arrays for the other thousands). Kept while the table does not change:
+   * two walks over 10,000 entries were most of a quiet pass.
+   */
+  private async walk(table: ReadonlyMap<number, ProcStat>, slicer: Slicer): Promise<Walk> {
+    const version = this.table.version();
+    if (this.lastWalk?.version === version) return this.lastWalk;
+    let n = 0;
+    const byName: ProcStat[] = [];
+    const leaderParents = new Set<number>();
+    const led = new Set<string>();
+    for (const p of table.values()) {
+      if (++n % 500 === 0) await slicer.pause();
+      if (p.comm === MOSH) byName.push(p);
+      const pts = p.session === p.pid ? p.pts : null;
+      if (pts !== null && this.opts.nameOnly !== true) {
+        led.add(pts);
+        if (p.ppid > 1) leaderParents.add(p.ppid);
+      }
+    }
+    const named = new Set(byName.map((p) => p.pid));
+    const byBehaviour: ProcStat[] = [];
+    for (const pid of leaderParents) {
+      const p = named.has(pid) ? undefined : table.get(pid);
+      if (p !== undefined) byBehaviour.push(p);
+    }
+    const wanted = new Set([...named, ...leaderParents]);
+    const children = new Map<number, ProcStat[]>();
+    for (const p of table.values()) {
+      if (++n % 500 === 0) await slicer.pause();
+      if (!wanted.has(p.ppid)) continue;
+      const siblings = children.get(p.ppid);
+      if (siblings) siblings.push(p);
+      else children.set(p.ppid, [p]);
+    }
+    // The table may have changed while the walk paused (a pass never overlaps another, but be sure).
+    this.lastWalk = { version: version === this.table.version() ? version : -1, byName, byBehaviour, led, children };
+    return this.lastWalk;
   }
 
   /** Every pty that some process led at the last snapshot (for the pty-creation follow-up in discover.ts). */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isSameProcess, lastPid, parseStat, ProcessTable, ptsFromTtyNr, readStat } from '../../../src/host/proc.js';
+import { isSameProcess, lastPid, parseStat, pidMax, ptsFromTtyNr, readStat } from '../../../src/host/proc.js';
+import { ProcessTable } from '../../../src/host/process-table.js';
+import type { ReadPlan } from '../../../src/host/pid-span.js';
 
 test('parseStat: comm with spaces and parentheses', () => {
   const line = '1863 (mosh (x) y) S 1 1861 1861 34816 -1 4194368 38 75 0 0 0 0 0 0 20 0 1 0 7327 19501056 545 1844';
@@ -41,7 +43,7 @@ test('readStat and isSameProcess on this very process', () => {
   assert.equal(isSameProcess(process.pid, me.startTicks, 'mosh-server'), false);
 });
 
-test('ProcessTable: an incremental scan sees new processes and drops vanished ones', async () => {
+test('ProcessTable: a cheap scan reads the new pids only; exits are dropped at the next listing', async () => {
   const { spawn } = await import('node:child_process');
   const table = new ProcessTable();
   const first = spawn('sleep', ['30'], { stdio: 'ignore' });
@@ -49,19 +51,44 @@ test('ProcessTable: an incremental scan sees new processes and drops vanished on
   try {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(table.scan(true).get(first.pid!)?.comm, 'sleep');
+    assert.equal(table.lastPlan()?.kind, 'list');
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
-    // A new process moves the last allocated pid, so the next cheap scan lists /proc again.
+    // A new process moves the last allocated pid: the next cheap scan reads the pids after the last look.
     second = spawn('sleep', ['30'], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 100));
-    const now = table.scan(false);
-    assert.equal(now.has(first.pid!), false);
+    let now = table.scan(false);
+    // Other processes of the machine may have been created meanwhile; a probe unless many were.
+    const plan: ReadPlan | null = table.lastPlan();
+    assert.ok(plan?.kind === 'probe' || plan?.kind === 'list', JSON.stringify(plan));
     assert.equal(now.get(second.pid!)?.comm, 'sleep');
     assert.equal(now.get(process.pid)?.pid, process.pid);
+    // A probe does not see the exit; a listing (asked for on a pty event) does.
+    table.listNext();
+    now = table.scan(false);
+    assert.deepEqual(table.lastPlan(), { kind: 'list', why: 'asked' });
+    assert.equal(now.has(first.pid!), false);
+    assert.equal(now.get(second.pid!)?.comm, 'sleep');
   } finally {
     first.kill('SIGKILL');
     second?.kill('SIGKILL');
   }
+});
+
+test('ProcessTable: re-reading an unchanged process leaves the table version alone', () => {
+  const table = new ProcessTable();
+  table.scan(true);
+  table.refresh(process.pid); // this process is running (R) while it reads: the same state both times
+  const v = table.version();
+  table.refresh(process.pid);
+  assert.equal(table.version(), v);
+  table.refresh(2 ** 22 + 1); // above any pid_max: not a process, nothing to forget
+  assert.equal(table.version(), v);
+});
+
+test('pidMax is the kernel setting', () => {
+  const max = pidMax();
+  assert.ok(max !== null && max > (lastPid() ?? 0), String(max));
 });
 
 test('lastPid is the newest pid: a child spawned now is not newer', async () => {
