@@ -15,7 +15,11 @@ export const root = fileURLToPath(new URL('../../', import.meta.url));
  * adds --max-semi-space-size=1 (spawning `node FILE` skips the `#!` line, so the flag is given here).
  */
 export function daemonArgv(config: string): string[] {
-  return ['--max-semi-space-size=1', path.join(root, 'bin/moshwarden.js'), 'run', '--config', config];
+  // BENCH_DAEMON_PROF=DIR: every daemon writes a CPU profile there when it exits (for finding a long
+  // block: which work held the event loop; not allowed in NODE_OPTIONS).
+  const prof = process.env.BENCH_DAEMON_PROF;
+  const profile = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  return ['--max-semi-space-size=1', ...profile, path.join(root, 'bin/moshwarden.js'), 'run', '--config', config];
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ScanResult } from '../sessions/discover.js';
 import type { RunnerHost } from './runner.js';
 
 /** What the loop needs from the host: the clock, timers, signals and pty writes (host/system.ts). */
-export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun'>, RunnerHost {
+export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun' | 'defer'>, RunnerHost {
   /**
    * Milliseconds since boot, counting suspend (/proc/uptime): what a jump of the wall clock is measured
    * against. Not the monotonic clock, which stops during a suspend: an hour asleep is an hour of idleness.

@@ -146,3 +146,35 @@ test("the grace period counts from each session's own SIGTERM, not from the star
     assert.ok(gap >= 1000, `pid ${pid}: SIGKILL ${gap} ms after its SIGTERM (grace 1000)`);
   }
 });
+
+test('a big batch writes its log lines a slice per turn after every SIGTERM, and each session.terminate before that session is polled', async () => {
+  const w = world();
+  const deferred: (() => void)[] = [];
+  const alive = new Set<number>();
+  const many = Array.from({ length: 60 }, (_, i) => ({ ...batch[0]!, session: session(100 + i) }));
+  for (const m of many) alive.add(m.session.pid);
+  const deps: EndDeps = {
+    ...w.deps,
+    isSame: (t) => (w.calls.push(`check ${t.pid}`), alive.has(t.pid)),
+    kill: (pid, signal) => (w.calls.push(`${signal} ${pid}`), alive.delete(pid), undefined),
+    defer: (fn) => void deferred.push(fn),
+  };
+  const pending = endMany(many, 1000, deps);
+  const terminateLines = () => w.lines.filter((l) => l.event === 'session.terminate').length;
+  assert.equal(w.calls.filter((c) => c.startsWith('SIGTERM')).length, 60, 'every SIGTERM went out at once');
+  assert.equal(terminateLines(), 25, 'one slice of lines in the first turn');
+  const polledBefore = w.calls.filter((c) => c.startsWith('check')).length;
+  assert.equal(polledBefore, 60, 'no session is polled before the lines are all written');
+  while (deferred.length > 0) deferred.shift()!();
+  assert.equal(terminateLines(), 60);
+  assert.deepEqual(
+    w.lines.filter((l) => l.event === 'session.terminate').map((l) => l.pid),
+    many.map((m) => m.session.pid),
+    'in order',
+  );
+  const outcomes = await Promise.all(pending);
+  assert.ok(outcomes.every((o) => o?.result === 'exited'));
+  const checks = w.calls.flatMap((c, i) => (c.startsWith('check') ? [i] : []));
+  assert.ok(checks.length > 60, 'each session was looked at again after its SIGTERM');
+  assert.ok(checks[60]! > w.calls.lastIndexOf('log session.terminate'), 'polling began after the last line');
+});
