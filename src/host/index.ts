@@ -8,7 +8,8 @@
 //   test-clock.ts       MOSHWARDEN_TEST_CLOCK: an offset end-to-end tests add to the daemon's wall clock
 //   process.ts          signals sent (kill) and received (SIGHUP/SIGTERM/SIGINT), niceness, pid, uid,
 //                       environment, host name, exit
-//   proc.ts             /proc: its pids, stat, identity, the pid and fork counters, uptime
+//   proc.ts             /proc: its pids, stat, identity (and process or thread), the pid and fork
+//                       counters, uptime
 //   process-table.ts    the process table kept between scans (which pids to read: pid-span.ts, pure)
 //   proc-files.ts       /proc/PID: fds, fdinfo, status, environ, exe, net/udp
 //   pty.ts              the session's pty: stat (idle times) and the warning write

@@ -137,6 +137,18 @@ export function forksSinceBoot(): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * Whether pid is a process (the leader of its thread group) and not another thread of one. /proc/TID of
+ * any thread can be read though /proc lists only processes, and a thread's stat looks like a process's:
+ * its own name (which its owner sets), its process's tty and session, and that process's parent for
+ * ppid. Null if it cannot be read (gone).
+ */
+export function isProcess(pid: number): boolean | null {
+  const text = readSmall(`/proc/${pid}/status`);
+  const m = text === null ? null : /^Tgid:\s*(\d+)$/m.exec(text);
+  return m ? Number(m[1]) === pid : null;
+}
+
 /** pid_max: every pid is below it (read when the pid counter wrapped, as root may change it). */
 export function pidMax(): number | null {
   const text = readSmall('/proc/sys/kernel/pid_max');

@@ -5,7 +5,7 @@
 // done when a pty came or went, when the probes add up, and at a full scan, which reads every process.
 // Callers re-read the few processes whose state matters (sessions/snapshot.ts); entries of processes
 // that exited stay until the next listing or such a re-read.
-import { forksSinceBoot, lastPid, pidMax, procPids, readStat, type ProcStat, type Slicer } from './proc.js';
+import { forksSinceBoot, isProcess, lastPid, pidMax, procPids, readStat, type ProcStat, type Slicer } from './proc.js';
 import { planRead, probedPids, type ReadPlan } from './pid-span.js';
 
 export class ProcessTable {
@@ -57,9 +57,12 @@ export class ProcessTable {
     return this.young.map(([pid]) => pid);
   }
 
-  /** Re-reads one process (its comm changes when it execs) and updates the table. */
+  /**
+   * Re-reads one process (its comm changes when it execs) and updates the table. Null if it is gone, or
+   * if its pid now names a thread (a probe or a re-read can reach a thread; a listing cannot).
+   */
   refresh(pid: number): ProcStat | null {
-    const stat = readStat(pid);
+    const stat = this.readProcess(pid);
     if (stat) this.put(stat, null);
     else this.forget(pid);
     return stat;
@@ -87,7 +90,9 @@ export class ProcessTable {
       let n = 0;
       for (const pid of probedPids(plan)) {
         if (++n % STEP === 0) yield;
-        this.read(pid, now);
+        const stat = this.readProcess(pid);
+        if (stat === null) this.forget(pid);
+        else this.put(stat, now);
       }
       this.probedSinceList += plan.count;
       this.lastLookPid = newest;
@@ -110,6 +115,20 @@ export class ProcessTable {
     this.probedSinceList = 0;
     this.lastLookPid = newest;
     this.lastLookForks = forks;
+  }
+
+  /**
+   * A stat read of a pid that may be a thread's (probed, or re-read after its process exited): a new
+   * identity is taken only if it is a process. Threads in the table would be children of their process's
+   * parent with a name their owner chooses: one named like the server beside a session's shell made the
+   * session read "waiting" (no detached limit).
+   */
+  private readProcess(pid: number): ProcStat | null {
+    const stat = readStat(pid);
+    if (stat === null) return null;
+    const old = this.known.get(pid);
+    if (old !== undefined && old.startTicks === stat.startTicks) return stat; // known as a process
+    return isProcess(pid) === true ? stat : null;
   }
 
   private read(pid: number, now: number): void {

@@ -83,7 +83,12 @@ export function assemble(snap: Snapshot): Assembled {
     const index = c.fds.kind === 'ok' ? c.fds.ptyIndex : null;
     const tty = index !== null ? `pts/${index}` : (leader?.pts ?? null);
     if (tty === null) pending++;
-    const { state, client, since } = attachState(snap.utmp?.get(c.proc.pid), leader, c.proc.comm);
+    const { state, client, since } = attachState(
+      snap.utmp?.get(c.proc.pid),
+      leader,
+      c.proc.comm,
+      snap.takenAt - startedAt(snap, c.proc),
+    );
     const times = tty === null ? null : (snap.ptys.get(tty) ?? null);
     sessions.push({
       id: sessionIdText({ host: snap.host, pid: c.proc.pid, startTicks: c.proc.startTicks }),
@@ -118,15 +123,25 @@ function startedAt(snap: Snapshot, p: ProcFacts): number {
   return snap.bootMs + (p.startTicks * 1000) / snap.ticksPerSecond;
 }
 
+/**
+ * mosh-server gives up waiting for its first client 60 s after it starts (../shared/DESIGN.md, and
+ * docs/architecture.md "Attach state"); with a margin for a slow exit, an older server is not waiting.
+ */
+const WAITING_MAX_MS = 75_000;
+
 function attachState(
   record: UtmpFacts | undefined,
   leader: ProcFacts | undefined,
   serverComm: string,
+  ageMs: number,
 ): { state: SessionState; client: string | null; since: number | null } {
   // Until the first client packet the forkpty child has not exec'd the shell yet (and just after the
   // fork it may not exist at all): utmp already says "mosh [PID]" then, which must not read as detached.
   // Only that child counts: another child with the server's name is the short-lived utempter fork.
-  if (leader === undefined || leader.comm === serverComm) {
+  // Only while the server is young: the leader's name is its owner's to choose (a shell can rename itself
+  // `mosh-server`), and a server that outlived its shell has no leader; either must not read "waiting"
+  // for good, which the detached limit does not apply to.
+  if ((leader === undefined || leader.comm === serverComm) && ageMs < WAITING_MAX_MS) {
     return { state: 'waiting', client: null, since: record?.time ?? null };
   }
   if (!record || !record.mosh) return { state: 'unknown', client: null, since: null };

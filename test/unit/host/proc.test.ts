@@ -98,3 +98,33 @@ test('lastPid is the newest pid: a child spawned now is not newer', async () => 
   const last = lastPid();
   assert.ok(last !== null && last >= childPid, `last ${last} child ${childPid}`);
 });
+
+test('ProcessTable: a thread is never taken for a process (probes and re-reads can reach /proc/TID)', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const fs = await import('node:fs');
+  const table = new ProcessTable();
+  table.scan(true);
+  const before = new Set(fs.readdirSync('/proc/self/task').map(Number));
+  const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+  try {
+    await new Promise((r) => worker.once('online', r));
+    const threads = fs
+      .readdirSync('/proc/self/task')
+      .map(Number)
+      .filter((t) => !before.has(t));
+    assert.ok(threads.length > 0, 'the worker made threads');
+    assert.ok(
+      threads.every((t) => readStat(t) !== null),
+      'a thread has a stat like a process (the trap)',
+    );
+    const now = table.scan(false); // a probe of the new pids, or a listing if the machine made many
+    for (const t of threads) {
+      assert.equal(now.has(t), false, `thread ${t} in the table after a ${table.lastPlan()?.kind}`);
+      assert.equal(table.refresh(t), null, `thread ${t} re-read as a process`);
+      assert.equal(now.has(t), false);
+    }
+    assert.ok(now.has(process.pid));
+  } finally {
+    await worker.terminate();
+  }
+});

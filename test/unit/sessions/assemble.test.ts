@@ -189,3 +189,17 @@ test('detached and not-a-mosh-record utmp entries', () => {
   const other = assemble(snapshot([candidate(proc(100), [leader(101, 100, 3)])], { utmp: utmp(null) }));
   assert.equal(other.sessions[0]!.state, 'unknown');
 });
+
+test('"waiting" only while the server is young: a shell renamed like the server, or a server without its shell, reads as utmp says', () => {
+  const detachedUtmp: Snapshot['utmp'] = new Map([[100, { mosh: { attached: false }, time: BOOT + 30_000 }]]);
+  const renamed = leader(101, 100, 3, 'mosh-server'); // the user's shell, prctl(PR_SET_NAME, "mosh-server")
+  const young: Partial<Snapshot> = { utmp: detachedUtmp, takenAt: BOOT + 10_000 + 30_000 }; // started at BOOT + 10 s (pid 100)
+  const old: Partial<Snapshot> = { utmp: detachedUtmp, takenAt: BOOT + 10_000 + 10 * 60_000 };
+  assert.equal(assemble(snapshot([candidate(proc(100), [renamed])], young)).sessions[0]!.state, 'waiting');
+  const [s] = assemble(snapshot([candidate(proc(100), [renamed])], old)).sessions;
+  assert.equal(s!.state, 'detached', 'ten minutes old: no first client is awaited any more');
+  assert.equal(s!.stateSince, BOOT + 30_000);
+  // The server outlived its shell (a background job holds the pty): no leader at all.
+  const orphaned = candidate(proc(100), [proc(102, { ppid: 100, comm: 'sleep' })]);
+  assert.equal(assemble(snapshot([orphaned], old)).sessions[0]!.state, 'detached');
+});
