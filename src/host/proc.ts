@@ -113,8 +113,8 @@ export function procPids(): Generator<number> {
 }
 
 /**
- * The most recently allocated pid in our pid namespace (last field of /proc/loadavg). If it has not
- * moved, no process was created since we last looked: nothing new can be in /proc.
+ * The most recently allocated pid in our pid namespace (last field of /proc/loadavg): with the one seen
+ * at the last look, the span of pids created since (host/pid-span.ts).
  */
 export function lastPid(): number | null {
   const text = readSmall('/proc/loadavg');
