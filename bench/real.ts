@@ -19,7 +19,17 @@ export function daemonArgv(config: string): string[] {
   // block: which work held the event loop; not allowed in NODE_OPTIONS).
   const prof = process.env.BENCH_DAEMON_PROF;
   const profile = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  return ['--max-semi-space-size=1', ...profile, path.join(root, 'bin/moshwarden.js'), 'run', '--config', config];
+  // BENCH_DAEMON_FLAGS="--trace-gc ...": more node flags for every daemon (for looking into its memory).
+  const flags = (process.env.BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean);
+  return [
+    '--max-semi-space-size=1',
+    ...profile,
+    ...flags,
+    path.join(root, 'bin/moshwarden.js'),
+    'run',
+    '--config',
+    config,
+  ];
 }
 
 /**

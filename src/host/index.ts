@@ -10,7 +10,8 @@
 //                       environment, host name, exit
 //   proc.ts             /proc: its pids, stat, identity (and process or thread), the pid and fork
 //                       counters, uptime
-//   process-table.ts    the process table kept between scans (which pids to read: pid-span.ts, pure)
+//   process-table.ts    the process table kept between scans (which pids to read: pid-span.ts, pure;
+//                       an unchanged stat line is told in its bytes: stat-compare.ts, pure)
 //   proc-files.ts       /proc/PID: fds, fdinfo, status, environ, exe, net/udp
 //   pty.ts              the session's pty: stat (idle times) and the warning write
 //   utmp.ts             /var/run/utmp (attach state, client address)
@@ -31,6 +32,7 @@
 //   etcd.ts             the etcd3 client (the fleet service's and the admin commands' network)
 //   fleet-io.ts         the fleet service's files, watches, timers and signals
 //   identity.ts         the host name and the person running an admin command
+//   heap.ts             how far V8 lets the daemon's heap grow (a V8 flag set at run time)
 //   system.ts           the bundle the daemon loop acts through (clock, kill + identity check, write)
 //
 // Outside src/host/, only these touch the machine, each a sink or the entry point:

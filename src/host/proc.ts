@@ -3,6 +3,7 @@
 // Plain synchronous reads into one reused buffer: they are the cheapest syscalls Node offers here
 // (measured: open+read+close ≈ 15 µs a process on the dev VM, readdir of /proc ≈ 1.4 µs a process).
 import fs from 'node:fs';
+import { statUnchanged } from './stat-compare.js';
 
 export interface ProcStat {
   pid: number;
@@ -26,11 +27,16 @@ export const CLOCK_TICKS_PER_SECOND = 100;
 const statBuffer = Buffer.allocUnsafe(4096);
 
 export function readSmall(path: string): string | null {
+  const n = readIntoBuffer(path);
+  return n === null ? null : statBuffer.toString('latin1', 0, n);
+}
+
+/** Reads a small file into statBuffer; the bytes read, or null. */
+function readIntoBuffer(path: string): number | null {
   let fd: number | undefined;
   try {
     fd = fs.openSync(path, 'r');
-    const n = fs.readSync(fd, statBuffer, 0, statBuffer.length, 0);
-    return statBuffer.toString('latin1', 0, n);
+    return fs.readSync(fd, statBuffer, 0, statBuffer.length, 0);
   } catch {
     return null; // the process vanished, or we may not look: both mean "not this one"
   } finally {
@@ -76,8 +82,18 @@ export function parseStat(text: string): ProcStat | null {
 }
 
 export function readStat(pid: number): ProcStat | null {
-  const text = readSmall(`/proc/${pid}/stat`);
-  return text === null ? null : parseStat(text);
+  return restat(pid, undefined);
+}
+
+/**
+ * Reads a process's stat again; `known` itself if nothing a scan looks at changed (no garbage made:
+ * host/stat-compare.ts), a new entry if something did, null if it cannot be read (gone).
+ */
+export function restat(pid: number, known: ProcStat | undefined): ProcStat | null {
+  const n = readIntoBuffer(`/proc/${pid}/stat`);
+  if (n === null) return null;
+  if (known !== undefined && statUnchanged(statBuffer, n, known)) return known;
+  return parseStat(statBuffer.toString('latin1', 0, n));
 }
 
 /** Numeric entries of /proc. */

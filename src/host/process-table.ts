@@ -5,7 +5,7 @@
 // done when a pty came or went, when the probes add up, and at a full scan, which reads every process.
 // Callers re-read the few processes whose state matters (sessions/snapshot.ts); entries of processes
 // that exited stay until the next listing or such a re-read.
-import { forksSinceBoot, isProcess, lastPid, pidMax, procPids, readStat, type ProcStat, type Slicer } from './proc.js';
+import { forksSinceBoot, isProcess, lastPid, pidMax, procPids, restat, type ProcStat, type Slicer } from './proc.js';
 import { planRead, probedPids, type ReadPlan } from './pid-span.js';
 
 export class ProcessTable {
@@ -63,9 +63,9 @@ export class ProcessTable {
    */
   refresh(pid: number): ProcStat | null {
     const stat = this.readProcess(pid);
-    if (stat) this.put(stat, null);
-    else this.forget(pid);
-    return stat;
+    if (stat) return this.put(stat, null);
+    this.forget(pid);
+    return null;
   }
 
   /** Reads /proc as planned, yielding every STEP processes so that a caller may pause there. */
@@ -124,15 +124,15 @@ export class ProcessTable {
    * session read "waiting" (no detached limit).
    */
   private readProcess(pid: number): ProcStat | null {
-    const stat = readStat(pid);
-    if (stat === null) return null;
     const old = this.known.get(pid);
+    const stat = restat(pid, old);
+    if (stat === null) return null;
     if (old !== undefined && old.startTicks === stat.startTicks) return stat; // known as a process
     return isProcess(pid) === true ? stat : null;
   }
 
   private read(pid: number, now: number): void {
-    const stat = readStat(pid);
+    const stat = restat(pid, this.known.get(pid));
     if (stat === null) this.forget(pid);
     else this.put(stat, now);
   }
@@ -141,14 +141,17 @@ export class ProcessTable {
    * A new process (or a reused pid) found by a scan is recorded as young (`firstSeen`: when, or null for
    * a re-read). An unchanged one keeps its entry and the new object dies young: replacing all 10,000 on
    * every full read promoted them to the old generation, whose collection then held the event loop (bench/).
+   * Returns the entry kept: the old one if unchanged, so that a caller holding it through a pass (a
+   * re-read candidate, 2,000 of them under a flood) keeps no new object alive (bench/RESULTS.md, "Floods").
    */
-  private put(stat: ProcStat, firstSeen: number | null): void {
+  private put(stat: ProcStat, firstSeen: number | null): ProcStat {
     const old = this.known.get(stat.pid);
     const isNew = old === undefined || old.startTicks !== stat.startTicks;
-    if (!isNew && sameStat(old, stat)) return;
+    if (!isNew && sameStat(old, stat)) return old;
     if (isNew && firstSeen !== null) this.young.push([stat.pid, firstSeen]);
     this.known.set(stat.pid, stat);
     this.changes++;
+    return stat;
   }
 
   private forget(pid: number): void {

@@ -127,7 +127,7 @@ function startedAt(snap: Snapshot, p: ProcFacts): number {
  * mosh-server gives up waiting for its first client 60 s after it starts (../shared/DESIGN.md, and
  * docs/architecture.md "Attach state"); with a margin for a slow exit, an older server is not waiting.
  */
-const WAITING_MAX_MS = 75_000;
+export const WAITING_MAX_MS = 75_000;
 
 function attachState(
   record: UtmpFacts | undefined,

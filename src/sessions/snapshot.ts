@@ -12,7 +12,7 @@ import { ProcessTable } from '../host/process-table.js';
 import { readStatus } from '../host/proc-files.js';
 import { statPty } from '../host/pty.js';
 import { parseMoshHost, readUtmp } from '../host/utmp.js';
-import { MOSH } from './assemble.js';
+import { MOSH, WAITING_MAX_MS } from './assemble.js';
 import { readFdFacts } from './fd-facts.js';
 import type { CandidateFacts, FdFacts, ProcFacts, Snapshot, StatusFacts, UtmpFacts } from './snapshot-types.js';
 import type { PtyTimes } from '../core/types.js';
@@ -83,6 +83,7 @@ export class Snapshotter {
 
     const walk = await this.walk(table, slicer);
     this.led = walk.led;
+    const sinceBootMs = uptimeMs();
     const live = new Set<string>();
     const candidates: CandidateFacts[] = [];
     for (const [via, list] of [
@@ -101,7 +102,7 @@ export class Snapshotter {
         candidates.push({
           via,
           proc: p,
-          children: this.childrenOf(p, walk.children),
+          children: this.childrenOf(p, walk.children, sinceBootMs),
           fds: known.fds,
           status: known.status,
         });
@@ -183,12 +184,15 @@ export class Snapshotter {
 
   /**
    * A candidate's children, fresh where it matters: a child that still has its parent's name (the
-   * forkpty child before it execs the shell) is read again, as its exec makes the session "attached".
+   * forkpty child before it execs the shell) is read again while its parent may still be "waiting"
+   * (assemble.ts), as its exec makes the session "attached". Not later: that name then changes nothing,
+   * and 2,000 look-alikes whose child keeps the name cost 2,000 more reads a pass (bench/RESULTS.md, "Floods").
    */
-  private childrenOf(p: ProcStat, children: Map<number, ProcStat[]>): ProcFacts[] {
+  private childrenOf(p: ProcStat, children: Map<number, ProcStat[]>, sinceBootMs: number): ProcFacts[] {
     const out: ProcFacts[] = [];
+    const mayWait = sinceBootMs - (p.startTicks * 1000) / CLOCK_TICKS_PER_SECOND < WAITING_MAX_MS;
     for (const k of children.get(p.pid) ?? []) {
-      const fresh = k.comm === p.comm ? this.table.refresh(k.pid) : k;
+      const fresh = mayWait && k.comm === p.comm ? this.table.refresh(k.pid) : k;
       if (fresh && fresh.ppid === p.pid) out.push(fresh);
     }
     return out;
