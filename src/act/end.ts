@@ -16,30 +16,39 @@ export interface EndDeps extends Omit<TerminateDeps, 'onSignal'> {
    * LOG_SLICE at a time after the SIGTERMs, so that they do not hold the event loop in one piece.
    */
   defer?(fn: () => void): void;
+  /**
+   * Like `defer`, ahead of a long read's slices (host/clock.ts). With it a big batch's closing lines and
+   * SIGTERMs go out SIGNAL_SLICE per turn, one turn right after the other.
+   */
+  deferFirst?(fn: () => void): void;
 }
 
+/**
+ * Closing lines or SIGTERMs of a batch sent in one turn of the event loop (see `deferFirst`). 200 of
+ * each in one piece held the loop 57-139 ms while 200 woken servers took the CPU from the daemon
+ * (bench/RESULTS.md, "No stall").
+ */
+const SIGNAL_SLICE = 50;
 /** Log lines of a batch written between two turns of the event loop (see `defer`). */
 const LOG_SLICE = 25;
 
 /**
- * Runs the writes in order, LOG_SLICE per turn of the event loop (all at once without `defer`).
- * Measured with 200 sessions revoked during a full read at 10,000 processes: their 400 lines took
- * 33-98 ms in one piece (most of it preempted by the 200 exiting servers; bench/RESULTS.md, "No stall").
+ * Runs the steps in order, `size` per turn of the event loop (all at once without `defer`), then `done`. Measured
+ * with 200 sessions revoked during a full read at 10,000 processes: their 400 log lines took 33-98 ms in
+ * one piece (most of it preempted by the 200 exiting servers; bench/RESULTS.md, "No stall").
  */
-function inSlices(writes: (() => void)[], defer: EndDeps['defer']): Promise<void> {
-  if (defer === undefined || writes.length <= LOG_SLICE) {
-    for (const w of writes) w();
-    return Promise.resolve();
+function inSlices(steps: (() => void)[], defer: EndDeps['defer'], size: number, done: () => void): void {
+  if (defer === undefined || steps.length <= size) {
+    for (const w of steps) w();
+    return done();
   }
-  return new Promise((resolve) => {
-    let at = 0;
-    const slice = () => {
-      for (const end = Math.min(at + LOG_SLICE, writes.length); at < end; at++) writes[at]!();
-      if (at < writes.length) defer(slice);
-      else resolve();
-    };
-    slice();
-  });
+  let at = 0;
+  const slice = () => {
+    for (const end = Math.min(at + size, steps.length); at < end; at++) steps[at]!();
+    if (at < steps.length) defer(slice);
+    else done();
+  };
+  slice();
 }
 
 /** One session to end, why (the verdict), and what to show with the closing line. */
@@ -56,9 +65,19 @@ function closes(v: EndVerdict): boolean {
 }
 
 /**
+ * ... and only where a client may show it. mosh-server sends its screen to a client it hears from: one
+ * that never had a client (`waiting`) or has not heard its client for 30 s (`detached`: utmp) would read
+ * the line for no one, and waking 200 such servers before the SIGTERMs cost a revocation 13-23 ms
+ * (docs/architecture.md, "Speed"). `unknown` gets it: we cannot tell.
+ */
+function mayBeSeen(s: Session): boolean {
+  return s.state === 'attached' || s.state === 'unknown';
+}
+
+/**
  * Ends several sessions at once (a revocation of a user with 200 sessions): every identity check, then
- * every closing line, then every SIGTERM in one tight loop, and only then the log lines; the grace
- * periods run side by side. Measured on 2 cores with 200 sessions: each pty write and each SIGTERM wakes
+ * every closing line, then every SIGTERM, back to back (with `deferFirst`, SIGNAL_SLICE per turn, the
+ * turns one right after the other), and only then the log lines; the grace periods run side by side. Measured on 2 cores with 200 sessions: each pty write and each SIGTERM wakes
  * a mosh-server, and woken or exiting sessions take the CPU from the loop that still has SIGTERMs to
  * send. A closing line right before each SIGTERM was the slowest order (last SIGTERM 150-190 ms after
  * the append); log lines before the loop added ~15 ms. The check-to-signal gap stays tens of
@@ -122,34 +141,38 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
     },
   }));
   const same = items.map(({ session }) => deps.isSame(session));
+  const sent = items.map((): Sent => 'gone');
   // The client restores the user's screen when the session ends, so this line is mostly for a slow
   // SIGTERM; the real notice is the warning that came before (docs/architecture.md). Only sessions that
-  // are still ours get it: a pty number whose session is gone may already be someone else's.
-  items.forEach(({ session, verdict, detail }, i) => {
-    if (same[i] && session.tty !== null && closes(verdict)) {
+  // are still ours get it: a pty number whose session is gone may already be someone else's. Before the
+  // SIGTERM, as a server that is shutting down no longer reads its pty (../shared/DESIGN.md).
+  const closing = items.map(({ session, verdict, detail }, i) => () => {
+    if (same[i] && session.tty !== null && closes(verdict) && mayBeSeen(session)) {
       deps.write(session.tty, closingText(verdict.reason, detail ?? null), false);
     }
   });
-  const sent = items.map(({ session }, i): Sent => {
-    if (!same[i]) return 'gone';
-    const r = send(tdeps[i]!, session, 'SIGTERM', true);
-    if (r === 'sent') {
+  const signals = items.map(({ session }, i) => () => {
+    if (!same[i]) return;
+    sent[i] = send(tdeps[i]!, session, 'SIGTERM', true);
+    if (sent[i] === 'sent') {
       signalledAt[i] = deps.now();
       sentAt[i] = deps.monotonic();
     }
-    return r;
   });
-  inLoop = false;
-  const logged = inSlices(
-    [
-      ...items.map((item, i) => () => logTerminate(item, i)),
-      ...notes.map(
-        ({ fields, at }) =>
-          () =>
-            deps.log.debug({ event: 'session.signal', ...fields, signal: 'SIGTERM', at }, 'SIGTERM sent'),
-      ),
-    ],
-    deps.defer,
+  const logLines = () => [
+    ...items.map((item, i) => () => logTerminate(item, i)),
+    ...notes.map(
+      ({ fields, at }) =>
+        () =>
+          deps.log.debug({ event: 'session.signal', ...fields, signal: 'SIGTERM', at }, 'SIGTERM sent'),
+    ),
+  ];
+  // Without the defer functions (the `terminate` command, tests) all of it happens before this returns.
+  const logged = new Promise<void>((resolve) =>
+    inSlices([...closing, ...signals], deps.deferFirst, SIGNAL_SLICE, () => {
+      inLoop = false;
+      inSlices(logLines(), deps.defer, LOG_SLICE, resolve);
+    }),
   );
 
   return items.map(({ session, verdict, fields }, i) =>

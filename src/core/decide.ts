@@ -67,6 +67,18 @@ export function liveWarnings(
 }
 
 /** The first revocation entry in force that covers this session, or undefined. */
+/**
+ * Whether `decide` can say "revoked" for this session: an entry in force covers it, or strict mode is on.
+ * The revocation sweep asks this first: a full decide for each of 2,000 sessions took 3-10 ms of a
+ * revocation's latency (docs/architecture.md, "Speed").
+ */
+export function mayBeRevoked(session: Covered, revocations: readonly Revocation[], now: number): boolean {
+  return (
+    findRevocation(session, revocations, now) !== undefined ||
+    revocations.some((r) => r.target.kind === 'fleet-strict' && (r.until === null || now < r.until))
+  );
+}
+
 export function findRevocation(
   session: Covered,
   revocations: readonly Revocation[],

@@ -14,6 +14,8 @@ export interface LoopHost extends Omit<EndDeps, 'log' | 'dryRun' | 'defer'>, Run
   sinceBoot(): number;
   /** The pty's times now (host/pty.ts statPty). */
   readPty(tty: string): PtyTimes | null;
+  /** Waits while a batch of SIGTERMs still has turns to go (host/clock.ts `settle`): a pass acts after it. */
+  settle?(): Promise<void> | void;
   /** Watches event-loop blocks until `stop()`, which returns the longest in ms (host/clock.ts). */
   watchBlocks?(): { stop(): number };
 }

@@ -2,7 +2,7 @@
 // When passes run is daemon/runner.ts.
 import { endMany, type EndDeps, type Ending } from '../act/end.js';
 import { warn } from '../act/warn.js';
-import { decide, liveWarnings } from '../core/decide.js';
+import { decide, liveWarnings, mayBeRevoked } from '../core/decide.js';
 import { limitsFor } from '../core/policy.js';
 import { decideWithSweeps } from '../core/schedule.js';
 import type { EndVerdict, Policy, Schedule, Session, Verdict } from '../core/types.js';
@@ -117,6 +117,7 @@ export class Daemon {
     // during it is logged, so the benchmark can check that none exceeds 20 ms (docs/architecture.md, "Speed").
     const blocks = full ? (this.deps.host.watchBlocks?.() ?? null) : null;
     const result = await this.deps.scan(full);
+    await this.deps.host.settle?.(); // what follows is one piece: not between two turns of a batch's SIGTERMs
     const maxBlock = blocks?.stop();
     const now = this.clock.now();
     if (this.clock.count !== jumps) {
@@ -192,7 +193,7 @@ export class Daemon {
     const revocations = this.deps.revocations();
     const endings: Ending[] = [];
     for (const t of this.tracked.values()) {
-      if (t.ending !== null) continue;
+      if (t.ending !== null || !mayBeRevoked(t.session, revocations, now)) continue;
       const verdict = decide(t.session, this.policy, revocations, now, t.memory);
       if (verdict.reason === 'revoked') this.act(t, verdict, now, endings);
     }

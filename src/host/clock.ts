@@ -20,14 +20,44 @@ export function setWallOffset(ms: number): void {
   wallOffsetMs = ms;
 }
 
-/** A long piece of work calls `pause()` often; it yields to the event loop once `budgetMs` have passed. */
+/** Callbacks queued with `deferFirst` and not run yet. */
+let firstQueued = 0;
+
+/**
+ * Runs fn on the next turn of the event loop, ahead of everything queued with `defer`, `settle` or a
+ * slicer's pause: a batch of SIGTERMs sent a slice per turn (act/end.ts) does not wait behind a pass.
+ */
+export function deferFirst(fn: () => void): void {
+  firstQueued++;
+  setImmediate(() => {
+    firstQueued--;
+    fn();
+  });
+}
+
+/** Calls fn on a later turn of the event loop once nothing queued with `deferFirst` is waiting. */
+function afterFirst(fn: () => void): void {
+  const go = () => (firstQueued > 0 ? setImmediate(go) : fn());
+  setImmediate(go);
+}
+
+/** Waits (if it must) until nothing queued with `deferFirst` is waiting: before a piece of work that cannot pause. */
+export function settle(): Promise<void> | void {
+  if (firstQueued === 0) return;
+  return new Promise<void>((resolve) => afterFirst(resolve));
+}
+
+/**
+ * A long piece of work calls `pause()` often; it yields to the event loop once `budgetMs` have passed,
+ * or at once when work queued with `deferFirst` waits, and resumes once none does.
+ */
 export function slicer(budgetMs = 5): { pause(): Promise<void> | void } {
   let since = performance.now();
   return {
     pause() {
-      if (performance.now() - since < budgetMs) return;
+      if (firstQueued === 0 && performance.now() - since < budgetMs) return;
       return new Promise<void>((resolve) =>
-        setImmediate(() => {
+        afterFirst(() => {
           since = performance.now();
           resolve();
         }),
@@ -68,9 +98,9 @@ export const clock = {
     if (opts.unref) t.unref();
     return { cancel: () => clearTimeout(t) };
   },
-  /** Runs fn once the events already queued have been handled (setImmediate). */
-  defer(fn: () => void): void {
-    setImmediate(fn);
-  },
+  /** Runs fn once the events already queued have been handled (setImmediate), after `deferFirst` work. */
+  defer: afterFirst,
+  deferFirst,
+  settle,
   watchBlocks,
 };

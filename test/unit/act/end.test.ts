@@ -14,7 +14,7 @@ const DEFAULTS: Limits = {
   exempt: false,
 };
 
-function session(pid: number): Session {
+function session(pid: number, state: Session['state'] = 'attached'): Session {
   return {
     pid,
     startTicks: pid * 10,
@@ -25,7 +25,7 @@ function session(pid: number): Session {
     startedAt: 0,
     from: null,
     client: null,
-    state: 'detached',
+    state,
     stateSince: 0,
     port: null,
     lastInputAt: 0,
@@ -177,4 +177,53 @@ test('a big batch writes its log lines a slice per turn after every SIGTERM, and
   const checks = w.calls.flatMap((c, i) => (c.startsWith('check') ? [i] : []));
   assert.ok(checks.length > 60, 'each session was looked at again after its SIGTERM');
   assert.ok(checks[60]! > w.calls.lastIndexOf('log session.terminate'), 'polling began after the last line');
+});
+
+test('with deferFirst a big batch sends its closing lines and SIGTERMs a slice per turn, in the same order, logging after the last', async () => {
+  const w = world();
+  const first: (() => void)[] = [];
+  const many = Array.from({ length: 60 }, (_, i) => ({ ...batch[0]!, session: session(100 + i) }));
+  const alive = new Set(many.map((m) => m.session.pid));
+  const deps: EndDeps = {
+    ...w.deps,
+    isSame: (t) => (w.calls.push(`check ${t.pid}`), alive.has(t.pid)),
+    kill: (pid, signal) => (w.calls.push(`${signal} ${pid}`), alive.delete(pid), undefined),
+    deferFirst: (fn) => void first.push(fn),
+  };
+  const pending = endMany(many, 1000, deps);
+  const count = (prefix: string) => w.calls.filter((c) => c.startsWith(prefix)).length;
+  assert.equal(count('check'), 60, 'every identity check in the first turn');
+  assert.equal(count('write'), 50, 'one slice of closing lines in the first turn');
+  assert.equal(count('SIGTERM'), 0);
+  let turns = 1;
+  while (first.length > 0) {
+    assert.equal(count('log '), 0, 'no log line while SIGTERMs are still to send');
+    first.shift()!();
+    turns++;
+  }
+  assert.equal(turns, 3, '120 steps, 50 a turn');
+  const pids = many.map((m) => m.session.pid);
+  const steps = w.calls.filter((c) => c.startsWith('write') || c.startsWith('SIGTERM'));
+  assert.deepEqual(steps, [...pids.map((p) => `write pts/${p}`), ...pids.map((p) => `SIGTERM ${p}`)]);
+  assert.ok(w.calls.indexOf('log session.terminate') > w.calls.lastIndexOf(`SIGTERM ${pids.at(-1)}`));
+  const outcomes = await Promise.all(pending);
+  assert.ok(outcomes.every((o) => o?.result === 'exited'));
+});
+
+test('the closing line goes only where a client may show it: attached or unknown, not waiting or detached', async () => {
+  const w = world();
+  const states: Session['state'][] = ['attached', 'waiting', 'unknown', 'detached'];
+  const four = [1, 2, 3, 4].map((pid, i) => ({ ...batch[0]!, session: session(pid, states[i]) }));
+  const alive = new Set([1, 2, 3, 4]);
+  const deps: EndDeps = {
+    ...w.deps,
+    isSame: (t) => alive.has(t.pid),
+    kill: (pid, signal) => (w.calls.push(`${signal} ${pid}`), alive.delete(pid), undefined),
+  };
+  await Promise.all(endMany(four, 1000, deps));
+  assert.deepEqual(
+    w.calls.filter((c) => c.startsWith('write')),
+    ['write pts/1', 'write pts/3'],
+  );
+  assert.equal(w.calls.filter((c) => c.startsWith('SIGTERM')).length, 4, 'every one is ended all the same');
 });

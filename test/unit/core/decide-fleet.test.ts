@@ -1,7 +1,7 @@
 // decide() and the fleet's two entry kinds: `session:<id>` (one session) and strict mode (fleet:strict).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decide, findRevocation } from '../../../src/core/decide.js';
+import { decide, findRevocation, mayBeRevoked } from '../../../src/core/decide.js';
 import type { Policy, Revocation, RevocationTarget } from '../../../src/core/types.js';
 import { parseTarget } from '../../../src/revocation/parse.js';
 import { NO_LIMITS, T0, sessionAt } from '../fixtures.js';
@@ -43,6 +43,9 @@ describe('strict mode (fleet:strict)', () => {
     const v = decide(sessionAt(), policy, [STRICT], T0);
     assert.equal(v.action, 'terminate');
     assert.ok(v.action === 'terminate' && v.reason === 'revoked' && v.revocation === STRICT);
+    // The revocation sweep (daemon/loop.ts) asks mayBeRevoked first: it must not skip this session.
+    assert.equal(mayBeRevoked(sessionAt(), [STRICT], T0), true);
+    assert.equal(mayBeRevoked(sessionAt(), [{ ...STRICT, until: T0 }], T0), false, 'lapsed');
   });
 
   test('spares exempt sessions and sessions whose user is unknown', () => {

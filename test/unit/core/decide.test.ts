@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseCidr, type Cidr } from '../../../src/core/cidr.js';
-import { decide, lastActivity, liveWarnings } from '../../../src/core/decide.js';
+import { decide, mayBeRevoked, lastActivity, liveWarnings } from '../../../src/core/decide.js';
 import type { Limits, Policy, Revocation, Rule, Session, SessionMemory, Verdict } from '../../../src/core/types.js';
 
 const MIN = 60_000;
@@ -316,6 +316,8 @@ describe('decide: revocations', () => {
     test(c.name, () => {
       const v = decide(s, p, [c.r], at(5));
       assert.equal(v.action === 'terminate' && v.reason === 'revoked', c.hit);
+      // The sweep's quick question (daemon/loop.ts) agrees: it never skips a session decide would revoke.
+      assert.equal(mayBeRevoked(s, [c.r], at(5)), c.hit);
     });
   }
   test('a group revocation does not match when the groups are unknown (never widen)', () => {
