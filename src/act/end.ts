@@ -33,9 +33,9 @@ const SIGNAL_SLICE = 50;
 const LOG_SLICE = 25;
 
 /**
- * Runs the steps in order, `size` per turn of the event loop (all at once without `defer`), then `done`. Measured
- * with 200 sessions revoked during a full read at 10,000 processes: their 400 log lines took 33-98 ms in
- * one piece (most of it preempted by the 200 exiting servers; bench/RESULTS.md, "No stall").
+ * Runs the steps in order, `size` per turn of the event loop (all at once without `defer`), then `done`.
+ * Measured with 200 sessions revoked during a full read at 10,000 processes: their 400 log lines took
+ * 33-98 ms in one piece (most of it preempted by the 200 exiting servers; bench/RESULTS.md, "No stall").
  */
 function inSlices(steps: (() => void)[], defer: EndDeps['defer'], size: number, done: () => void): void {
   if (defer === undefined || steps.length <= size) {
@@ -77,10 +77,11 @@ function mayBeSeen(s: Session): boolean {
 /**
  * Ends several sessions at once (a revocation of a user with 200 sessions): every identity check, then
  * every closing line, then every SIGTERM, back to back (with `deferFirst`, SIGNAL_SLICE per turn, the
- * turns one right after the other), and only then the log lines; the grace periods run side by side. Measured on 2 cores with 200 sessions: each pty write and each SIGTERM wakes
- * a mosh-server, and woken or exiting sessions take the CPU from the loop that still has SIGTERMs to
- * send. A closing line right before each SIGTERM was the slowest order (last SIGTERM 150-190 ms after
- * the append); log lines before the loop added ~15 ms. The check-to-signal gap stays tens of
+ * turns one right after the other), and only then the log lines; the grace periods run side by side.
+ * Measured on 2 cores with 200 sessions: each pty write and each SIGTERM wakes a mosh-server, and woken
+ * or exiting sessions take the CPU from the loop that still has SIGTERMs to send. A closing line right
+ * before each SIGTERM was the slowest order (last SIGTERM 150-190 ms after the append); log lines before
+ * the loop added ~15 ms. The check-to-signal gap stays tens of
  * milliseconds, far below what pid reuse needs (the pid counter wrapping pid_max).
  * In dry run only the session.terminate lines are written (dry_run: true). The caller logs session.end
  * when the session is gone. Returns one promise per session, in order, each settling when it is gone.
@@ -142,17 +143,21 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
   }));
   const same = items.map(({ session }) => deps.isSame(session));
   const sent = items.map((): Sent => 'gone');
+  // The daemon stopped between two turns of the batch: no signal (nor closing line) after daemon.stop,
+  // and no session.terminate line for a session that was not signalled; the next daemon decides again.
+  const skipped = items.map(() => false);
+  const stillOn = (i: number) => !(skipped[i] ||= deps.abandoned?.() === true);
   // The client restores the user's screen when the session ends, so this line is mostly for a slow
   // SIGTERM; the real notice is the warning that came before (docs/architecture.md). Only sessions that
   // are still ours get it: a pty number whose session is gone may already be someone else's. Before the
   // SIGTERM, as a server that is shutting down no longer reads its pty (../shared/DESIGN.md).
   const closing = items.map(({ session, verdict, detail }, i) => () => {
-    if (same[i] && session.tty !== null && closes(verdict) && mayBeSeen(session)) {
+    if (same[i] && session.tty !== null && closes(verdict) && mayBeSeen(session) && stillOn(i)) {
       deps.write(session.tty, closingText(verdict.reason, detail ?? null), false);
     }
   });
   const signals = items.map(({ session }, i) => () => {
-    if (!same[i]) return;
+    if (!same[i] || !stillOn(i)) return;
     sent[i] = send(tdeps[i]!, session, 'SIGTERM', true);
     if (sent[i] === 'sent') {
       signalledAt[i] = deps.now();
@@ -160,7 +165,7 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
     }
   });
   const logLines = () => [
-    ...items.map((item, i) => () => logTerminate(item, i)),
+    ...items.flatMap((item, i) => (skipped[i] ? [] : [() => logTerminate(item, i)])),
     ...notes.map(
       ({ fields, at }) =>
         () =>
@@ -180,7 +185,11 @@ export function endMany(batch: readonly Ending[], now: number, deps: EndDeps): P
     // session's own SIGTERM went out, not from the start of the batch (docs/architecture.md, "Clocks"):
     // waiting for the log lines first moves no deadline, and keeps session.terminate before what follows.
     logged
-      .then(() => escalate(session, verdict.limits.graceMs, tdeps[i]!, sentAt[i] ?? deps.monotonic(), sent[i]!))
+      .then(() =>
+        skipped[i]
+          ? { result: 'abandoned' as const }
+          : escalate(session, verdict.limits.graceMs, tdeps[i]!, sentAt[i] ?? deps.monotonic(), sent[i]!),
+      )
       .then((outcome) => {
         if (outcome.result === 'failed') {
           const why =

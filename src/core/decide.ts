@@ -66,7 +66,6 @@ export function liveWarnings(
   return warnings.length === memory.warnings.length ? memory : { warnings };
 }
 
-/** The first revocation entry in force that covers this session, or undefined. */
 /**
  * Whether `decide` can say "revoked" for this session: an entry in force covers it, or strict mode is on.
  * The revocation sweep asks this first: a full decide for each of 2,000 sessions took 3-10 ms of a
@@ -79,6 +78,7 @@ export function mayBeRevoked(session: Covered, revocations: readonly Revocation[
   );
 }
 
+/** The first revocation entry in force that covers this session, or undefined. */
 export function findRevocation(
   session: Covered,
   revocations: readonly Revocation[],

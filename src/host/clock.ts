@@ -41,7 +41,7 @@ function afterFirst(fn: () => void): void {
   setImmediate(go);
 }
 
-/** Waits (if it must) until nothing queued with `deferFirst` is waiting: before a piece of work that cannot pause. */
+/** Waits (if it must) until nothing queued with `deferFirst` is waiting: before work that cannot pause. */
 export function settle(): Promise<void> | void {
   if (firstQueued === 0) return;
   return new Promise<void>((resolve) => afterFirst(resolve));

@@ -227,3 +227,28 @@ test('the closing line goes only where a client may show it: attached or unknown
   );
   assert.equal(w.calls.filter((c) => c.startsWith('SIGTERM')).length, 4, 'every one is ended all the same');
 });
+
+test('a daemon that stops between two turns of a batch sends nothing more, and logs no terminate line for what it did not signal', async () => {
+  const w = world();
+  const first: (() => void)[] = [];
+  let stopped = false;
+  const many = Array.from({ length: 60 }, (_, i) => ({ ...batch[0]!, session: session(100 + i) }));
+  const alive = new Set(many.map((m) => m.session.pid));
+  const deps: EndDeps = {
+    ...w.deps,
+    isSame: (t) => alive.has(t.pid),
+    kill: (pid, signal) => (w.calls.push(`${signal} ${pid}`), alive.delete(pid), undefined),
+    deferFirst: (fn) => void first.push(fn),
+    abandoned: () => stopped,
+  };
+  const pending = endMany(many, 1000, deps);
+  first.shift()!(); // turn 2: the last 10 closing lines and 40 SIGTERMs
+  stopped = true; // daemon.stop
+  while (first.length > 0) first.shift()!();
+  const outcomes = await Promise.all(pending);
+  assert.equal(w.calls.filter((c) => c.startsWith('SIGTERM')).length, 40, 'none after the stop');
+  assert.equal(w.lines.filter((l) => l.event === 'session.terminate').length, 40);
+  // The 40 signalled are abandoned too: their grace periods end with the daemon (no SIGKILL).
+  assert.ok(outcomes.every((o) => o?.result === 'abandoned'));
+  assert.ok(!w.calls.some((c) => c.startsWith('SIGKILL')));
+});
