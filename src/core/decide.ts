@@ -39,7 +39,7 @@ export function decide(
   if (match.limits.exempt) return { action: 'keep', reason: 'exempt', at: null, rule };
   // Strict mode: out of contact with etcd for too long, every session that is not exempt ends
   // (docs/fleet.md, "Strict mode"). An entry with a lapsed `until` is not in force, like any other.
-  const strict = revocations.find((r) => r.target.kind === 'fleet-strict' && (r.until === null || now < r.until));
+  const strict = strictEntry(revocations, now);
   if (strict)
     return { action: 'terminate', reason: 'revoked', at: now, rule, limits: match.limits, revocation: strict };
 
@@ -72,10 +72,17 @@ export function liveWarnings(
  * revocation's latency (docs/architecture.md, "Speed").
  */
 export function mayBeRevoked(session: Covered, revocations: readonly Revocation[], now: number): boolean {
-  return (
-    findRevocation(session, revocations, now) !== undefined ||
-    revocations.some((r) => r.target.kind === 'fleet-strict' && (r.until === null || now < r.until))
-  );
+  return findRevocation(session, revocations, now) !== undefined || strictEntry(revocations, now) !== undefined;
+}
+
+/** Strict mode's entry, if one is in force. */
+function strictEntry(revocations: readonly Revocation[], now: number): Revocation | undefined {
+  return revocations.find((r) => r.target.kind === 'fleet-strict' && inForce(r, now));
+}
+
+/** An entry applies until its `until` (exclusive); one without applies until its line is removed. */
+function inForce(r: Revocation, now: number): boolean {
+  return r.until === null || now < r.until;
 }
 
 /** The first revocation entry in force that covers this session, or undefined. */
@@ -84,7 +91,7 @@ export function findRevocation(
   revocations: readonly Revocation[],
   now: number,
 ): Revocation | undefined {
-  return revocations.find((r) => (r.until === null || now < r.until) && revocationCovers(r, session));
+  return revocations.find((r) => inForce(r, now) && revocationCovers(r, session));
 }
 
 type Covered = Pick<Session, 'id' | 'pid' | 'startTicks' | 'user' | 'uid' | 'groups' | 'client' | 'clients' | 'from'>;

@@ -62,10 +62,7 @@ export class ProcessTable {
    * if its pid now names a thread (a probe or a re-read can reach a thread; a listing cannot).
    */
   refresh(pid: number): ProcStat | null {
-    const stat = this.readProcess(pid);
-    if (stat) return this.put(stat, null);
-    this.forget(pid);
-    return null;
+    return this.take(pid, this.readProcess(pid), null);
   }
 
   /** Reads /proc as planned, yielding every STEP processes so that a caller may pause there. */
@@ -90,9 +87,7 @@ export class ProcessTable {
       let n = 0;
       for (const pid of probedPids(plan)) {
         if (++n % STEP === 0) yield;
-        const stat = this.readProcess(pid);
-        if (stat === null) this.forget(pid);
-        else this.put(stat, now);
+        this.take(pid, this.readProcess(pid), now);
       }
       this.probedSinceList += plan.count;
       this.lastLookPid = newest;
@@ -105,7 +100,7 @@ export class ProcessTable {
     for (const pid of procPids()) {
       if (++n % STEP === 0) yield;
       seen.add(pid);
-      if (full || !this.known.has(pid)) this.read(pid, now);
+      if (full || !this.known.has(pid)) this.take(pid, restat(pid, this.known.get(pid)), now);
     }
     n = 0;
     for (const pid of this.known.keys()) {
@@ -131,10 +126,11 @@ export class ProcessTable {
     return isProcess(pid) === true ? stat : null;
   }
 
-  private read(pid: number, now: number): void {
-    const stat = restat(pid, this.known.get(pid));
-    if (stat === null) this.forget(pid);
-    else this.put(stat, now);
+  /** Records what a read of pid found (null: gone, or not a process); returns the entry kept, or null. */
+  private take(pid: number, stat: ProcStat | null, firstSeen: number | null): ProcStat | null {
+    if (stat !== null) return this.put(stat, firstSeen);
+    this.forget(pid);
+    return null;
   }
 
   /**

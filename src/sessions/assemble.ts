@@ -87,7 +87,7 @@ export function assemble(snap: Snapshot): Assembled {
       snap.utmp?.get(c.proc.pid),
       leader,
       c.proc.comm,
-      snap.takenAt - startedAt(snap, c.proc),
+      mayBeWaiting(snap.takenAt - snap.bootMs, c.proc.startTicks, snap.ticksPerSecond),
     );
     const times = tty === null ? null : (snap.ptys.get(tty) ?? null);
     sessions.push({
@@ -127,13 +127,18 @@ function startedAt(snap: Snapshot, p: ProcFacts): number {
  * mosh-server gives up waiting for its first client 60 s after it starts (../shared/DESIGN.md, and
  * docs/architecture.md "Attach state"); with a margin for a slow exit, an older server is not waiting.
  */
-export const WAITING_MAX_MS = 75_000;
+const WAITING_MAX_MS = 75_000;
+
+/** Whether a server started at `startTicks` is young enough to be waiting, `sinceBootMs` after boot. */
+export function mayBeWaiting(sinceBootMs: number, startTicks: number, ticksPerSecond: number): boolean {
+  return sinceBootMs - (startTicks * 1000) / ticksPerSecond < WAITING_MAX_MS;
+}
 
 function attachState(
   record: UtmpFacts | undefined,
   leader: ProcFacts | undefined,
   serverComm: string,
-  ageMs: number,
+  young: boolean,
 ): { state: SessionState; client: string | null; since: number | null } {
   // Until the first client packet the forkpty child has not exec'd the shell yet (and just after the
   // fork it may not exist at all): utmp already says "mosh [PID]" then, which must not read as detached.
@@ -141,7 +146,7 @@ function attachState(
   // Only while the server is young: the leader's name is its owner's to choose (a shell can rename itself
   // `mosh-server`), and a server that outlived its shell has no leader; either must not read "waiting"
   // for good, which the detached limit does not apply to.
-  if ((leader === undefined || leader.comm === serverComm) && ageMs < WAITING_MAX_MS) {
+  if ((leader === undefined || leader.comm === serverComm) && young) {
     return { state: 'waiting', client: null, since: record?.time ?? null };
   }
   if (!record || !record.mosh) return { state: 'unknown', client: null, since: null };

@@ -12,7 +12,7 @@ import { ProcessTable } from '../host/process-table.js';
 import { readStatus } from '../host/proc-files.js';
 import { statPty } from '../host/pty.js';
 import { parseMoshHost, readUtmp } from '../host/utmp.js';
-import { MOSH, WAITING_MAX_MS } from './assemble.js';
+import { MOSH, mayBeWaiting } from './assemble.js';
 import { readFdFacts } from './fd-facts.js';
 import type { CandidateFacts, FdFacts, ProcFacts, Snapshot, StatusFacts, UtmpFacts } from './snapshot-types.js';
 import type { PtyTimes } from '../core/types.js';
@@ -190,7 +190,7 @@ export class Snapshotter {
    */
   private childrenOf(p: ProcStat, children: Map<number, ProcStat[]>, sinceBootMs: number): ProcFacts[] {
     const out: ProcFacts[] = [];
-    const mayWait = sinceBootMs - (p.startTicks * 1000) / CLOCK_TICKS_PER_SECOND < WAITING_MAX_MS;
+    const mayWait = mayBeWaiting(sinceBootMs, p.startTicks, CLOCK_TICKS_PER_SECOND);
     for (const k of children.get(p.pid) ?? []) {
       const fresh = mayWait && k.comm === p.comm ? this.table.refresh(k.pid) : k;
       if (fresh && fresh.ppid === p.pid) out.push(fresh);
