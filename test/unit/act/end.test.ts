@@ -147,18 +147,23 @@ test("the grace period counts from each session's own SIGTERM, not from the star
   }
 });
 
-test('a big batch writes its log lines a slice per turn after every SIGTERM, and each session.terminate before that session is polled', async () => {
-  const w = world();
-  const deferred: (() => void)[] = [];
-  const alive = new Set<number>();
-  const many = Array.from({ length: 60 }, (_, i) => ({ ...batch[0]!, session: session(100 + i) }));
-  for (const m of many) alive.add(m.session.pid);
+/** `n` sessions (pids from 100), alive until signalled; identity checks and signals recorded in w.calls. */
+function bigBatch(w: ReturnType<typeof world>, n: number, extra: Partial<EndDeps>) {
+  const many = Array.from({ length: n }, (_, i) => ({ ...batch[0]!, session: session(100 + i) }));
+  const alive = new Set(many.map((m) => m.session.pid));
   const deps: EndDeps = {
     ...w.deps,
     isSame: (t) => (w.calls.push(`check ${t.pid}`), alive.has(t.pid)),
     kill: (pid, signal) => (w.calls.push(`${signal} ${pid}`), alive.delete(pid), undefined),
-    defer: (fn) => void deferred.push(fn),
+    ...extra,
   };
+  return { many, deps };
+}
+
+test('a big batch writes its log lines a slice per turn after every SIGTERM, and each session.terminate before that session is polled', async () => {
+  const w = world();
+  const deferred: (() => void)[] = [];
+  const { many, deps } = bigBatch(w, 60, { defer: (fn) => void deferred.push(fn) });
   const pending = endMany(many, 1000, deps);
   const terminateLines = () => w.lines.filter((l) => l.event === 'session.terminate').length;
   assert.equal(w.calls.filter((c) => c.startsWith('SIGTERM')).length, 60, 'every SIGTERM went out at once');
@@ -182,14 +187,7 @@ test('a big batch writes its log lines a slice per turn after every SIGTERM, and
 test('with deferFirst a big batch sends its closing lines and SIGTERMs a slice per turn, in the same order, logging after the last', async () => {
   const w = world();
   const first: (() => void)[] = [];
-  const many = Array.from({ length: 60 }, (_, i) => ({ ...batch[0]!, session: session(100 + i) }));
-  const alive = new Set(many.map((m) => m.session.pid));
-  const deps: EndDeps = {
-    ...w.deps,
-    isSame: (t) => (w.calls.push(`check ${t.pid}`), alive.has(t.pid)),
-    kill: (pid, signal) => (w.calls.push(`${signal} ${pid}`), alive.delete(pid), undefined),
-    deferFirst: (fn) => void first.push(fn),
-  };
+  const { many, deps } = bigBatch(w, 60, { deferFirst: (fn) => void first.push(fn) });
   const pending = endMany(many, 1000, deps);
   const count = (prefix: string) => w.calls.filter((c) => c.startsWith(prefix)).length;
   assert.equal(count('check'), 60, 'every identity check in the first turn');
@@ -232,15 +230,10 @@ test('a daemon that stops between two turns of a batch sends nothing more, and l
   const w = world();
   const first: (() => void)[] = [];
   let stopped = false;
-  const many = Array.from({ length: 60 }, (_, i) => ({ ...batch[0]!, session: session(100 + i) }));
-  const alive = new Set(many.map((m) => m.session.pid));
-  const deps: EndDeps = {
-    ...w.deps,
-    isSame: (t) => alive.has(t.pid),
-    kill: (pid, signal) => (w.calls.push(`${signal} ${pid}`), alive.delete(pid), undefined),
+  const { many, deps } = bigBatch(w, 60, {
     deferFirst: (fn) => void first.push(fn),
     abandoned: () => stopped,
-  };
+  });
   const pending = endMany(many, 1000, deps);
   first.shift()!(); // turn 2: the last 10 closing lines and 40 SIGTERMs
   stopped = true; // daemon.stop
